@@ -1,1 +1,14 @@
-//! netstep-trace
+//! netstep-trace: the recorded run, the walkthrough that tells it in
+//! numbered stages, and the annotator that joins the two.
+//!
+//! The simulator writes a [`Trace`]; everything downstream (the player, the
+//! exporters, `netstep check`) reads only this crate's types, so a saved
+//! trace is enough to replay a run elsewhere.
+
+pub mod matcher;
+pub mod model;
+pub mod walkthrough;
+
+pub use matcher::{FlagSet, Matcher};
+pub use model::*;
+pub use walkthrough::{Annotation, Stage, StageResult, Unstaged, Walkthrough, annotate};
