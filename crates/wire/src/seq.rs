@@ -29,12 +29,20 @@ impl SeqNumber {
 
     /// The later of two sequence numbers, by modular order.
     pub fn max(self, other: SeqNumber) -> SeqNumber {
-        if self.distance(other) >= 0 { self } else { other }
+        if self.distance(other) >= 0 {
+            self
+        } else {
+            other
+        }
     }
 
     /// The earlier of two sequence numbers, by modular order.
     pub fn min(self, other: SeqNumber) -> SeqNumber {
-        if self.distance(other) <= 0 { self } else { other }
+        if self.distance(other) <= 0 {
+            self
+        } else {
+            other
+        }
     }
 
     /// `lo <= self < hi` in modular order (an empty range when `lo == hi`).
@@ -118,7 +126,10 @@ mod tests {
     fn half_circle_is_the_horizon() {
         let a = SeqNumber(0);
         assert!(SeqNumber(0x7fff_ffff) > a);
-        assert!(SeqNumber(0x8000_0001) < a, "more than 2^31 ahead reads as behind");
+        assert!(
+            SeqNumber(0x8000_0001) < a,
+            "more than 2^31 ahead reads as behind"
+        );
     }
 
     #[test]

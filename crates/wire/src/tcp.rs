@@ -1,9 +1,42 @@
 //! TCP headers (RFC 9293 3.1) and options (RFC 9293 3.2, RFC 7323, RFC 2018).
 //!
-//! TODO(wire helper): `TcpPacket<T>` zero-copy view, `TcpRepr::parse`/`emit`,
-//! option parsing, checksum with the pseudo-header.
+//! Read these first: RFC 9293 3.1 (header format) and 3.2 (options),
+//! RFC 7323 2 and 3 (window scale, timestamps), RFC 2018 2 and 3 (SACK).
+//!
+//! [`TcpPacket`] reads and writes header fields straight from a byte buffer;
+//! [`TcpRepr`] is the validated value the TCP state machine works with, with
+//! [`TcpRepr::parse`] and [`TcpRepr::emit`]; [`TcpOptionIter`] walks the raw
+//! option list for dissector-style views. [`parse_ipv4_tcp`] and
+//! [`emit_ipv4_tcp`] do a whole IPv4+TCP packet at once: they are the
+//! simulator's hot path and neither allocate nor panic.
+//!
+//! ```text
+//!  0                   1                   2                   3
+//!  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |          Source Port          |       Destination Port        |
+//! |                        Sequence Number                        |
+//! |                    Acknowledgment Number                      |
+//! |  Data |       |C|E|U|A|P|R|S|F|                               |
+//! | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             |
+//! |       |       |R|E|G|K|H|T|N|N|                               |
+//! |           Checksum            |         Urgent Pointer        |
+//! |                           [Options]                           |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+//!
+//! Leaves out: the four reserved bits (readable and settable on the view,
+//! dropped by `TcpRepr`, so the old ECN-nonce bit of RFC 3540 is not kept);
+//! options other than EOL, NOP, MSS, window scale, SACK-permitted, SACK and
+//! timestamps (skipped on parse, never emitted: TCP-AO, MPTCP, TFO, ...);
+//! a fourth SACK block (RFC 2018 allows four without timestamps;
+//! [`TcpOptions`] keeps three, the most that fit beside timestamps); IPv6
+//! pseudo-headers.
 
 use crate::SeqNumber;
+use crate::checksum;
+use crate::error::WireError;
+use crate::ipv4::{self, Ipv4Addr, Ipv4Packet, Ipv4Repr};
 use core::fmt;
 
 /// The TCP control bits, as on the wire (low 8 bits of the flags field).
@@ -106,7 +139,9 @@ impl fmt::Debug for TcpFlags {
 /// allocates. Unknown options are skipped on parse (RFC 9293 3.2: "a TCP
 /// implementation MUST ignore without error any TCP option it does not
 /// implement") and never emitted.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, Default, Debug, serde::Serialize, serde::Deserialize,
+)]
 pub struct TcpOptions {
     /// Maximum segment size (kind 2), only on SYN segments.
     pub mss: Option<u16>,
@@ -164,4 +199,726 @@ impl TcpRepr<'_> {
         }
         f
     }
+}
+
+/// Byte offsets of the header fields (RFC 9293 3.1).
+mod field {
+    pub type Field = core::ops::Range<usize>;
+    pub const SRC_PORT: Field = 0..2;
+    pub const DST_PORT: Field = 2..4;
+    pub const SEQ_NUM: Field = 4..8;
+    pub const ACK_NUM: Field = 8..12;
+    /// Data offset (high nibble) and the reserved bits (low nibble).
+    pub const DATA_OFF: usize = 12;
+    pub const FLAGS: usize = 13;
+    pub const WIN_SIZE: Field = 14..16;
+    pub const CHECKSUM: Field = 16..18;
+    pub const URGENT: Field = 18..20;
+    pub const OPTIONS: usize = 20;
+}
+
+/// Option kinds netstep reads (RFC 9293 3.2, RFC 7323 2.2 and 3.2,
+/// RFC 2018 2 and 3).
+pub mod option_kind {
+    pub const END_OF_LIST: u8 = 0;
+    pub const NO_OPERATION: u8 = 1;
+    pub const MAX_SEGMENT_SIZE: u8 = 2;
+    pub const WINDOW_SCALE: u8 = 3;
+    pub const SACK_PERMITTED: u8 = 4;
+    pub const SACK: u8 = 5;
+    pub const TIMESTAMPS: u8 = 8;
+}
+
+/// The fixed part of a TCP header, in bytes.
+pub const HEADER_LEN: usize = field::OPTIONS;
+/// The most option bytes a header can carry: the 4-bit data offset allows
+/// 15 words, 5 of them fixed (RFC 9293 3.1).
+pub const MAX_OPTIONS_LEN: usize = 40;
+
+/// A read/write view of a TCP segment (header, options, payload) in a byte
+/// buffer that holds exactly the segment, i.e. the IPv4 payload.
+///
+/// Getters panic if the buffer is shorter than the fields they read; build
+/// the view with [`TcpPacket::new_checked`] before reading bytes that came
+/// from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpPacket<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> TcpPacket<T> {
+    /// Wraps a buffer without looking at it.
+    pub const fn new_unchecked(buffer: T) -> Self {
+        TcpPacket { buffer }
+    }
+
+    /// Wraps a buffer after [`TcpPacket::check_len`] has passed, so that no
+    /// getter (nor `options`, `payload`) can panic.
+    pub fn new_checked(buffer: T) -> Result<Self, WireError> {
+        let p = Self::new_unchecked(buffer);
+        p.check_len()?;
+        Ok(p)
+    }
+
+    /// Checks that the fixed header is there and that the data offset is at
+    /// least 5 words and within the segment (RFC 9293 3.1).
+    pub fn check_len(&self) -> Result<(), WireError> {
+        let len = self.buffer.as_ref().len();
+        if len < HEADER_LEN {
+            return Err(WireError::Truncated {
+                what: "TCP header",
+                offset: 0,
+                needed: HEADER_LEN,
+                have: len,
+            });
+        }
+        let header_len = self.header_len();
+        let reason = if header_len < HEADER_LEN {
+            "is below the minimum of 20"
+        } else if header_len > len {
+            "runs past the end of the segment"
+        } else {
+            return Ok(());
+        };
+        Err(WireError::BadDataOffset {
+            offset: field::DATA_OFF,
+            data_offset: self.data_offset(),
+            segment_len: len,
+            reason,
+        })
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    fn get_u16(&self, f: field::Field) -> u16 {
+        let b = &self.buffer.as_ref()[f];
+        u16::from_be_bytes([b[0], b[1]])
+    }
+    fn get_u32(&self, f: field::Field) -> u32 {
+        let b = &self.buffer.as_ref()[f];
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+    }
+
+    pub fn src_port(&self) -> u16 {
+        self.get_u16(field::SRC_PORT)
+    }
+    pub fn dst_port(&self) -> u16 {
+        self.get_u16(field::DST_PORT)
+    }
+    pub fn seq_number(&self) -> SeqNumber {
+        SeqNumber(self.get_u32(field::SEQ_NUM))
+    }
+    /// The acknowledgment field, meaningful only when ACK is set.
+    pub fn ack_number(&self) -> SeqNumber {
+        SeqNumber(self.get_u32(field::ACK_NUM))
+    }
+    /// The raw data offset: header length in 32-bit words.
+    pub fn data_offset(&self) -> u8 {
+        self.buffer.as_ref()[field::DATA_OFF] >> 4
+    }
+    /// Header length in bytes, options included.
+    pub fn header_len(&self) -> usize {
+        usize::from(self.data_offset()) * 4
+    }
+    /// The four reserved bits between data offset and flags (the lowest
+    /// was RFC 3540's ECN nonce, now historic).
+    pub fn reserved(&self) -> u8 {
+        self.buffer.as_ref()[field::DATA_OFF] & 0x0f
+    }
+    /// The eight control bits, ACK included.
+    pub fn flags(&self) -> TcpFlags {
+        TcpFlags(self.buffer.as_ref()[field::FLAGS])
+    }
+    /// The raw (unscaled) window field.
+    pub fn window_len(&self) -> u16 {
+        self.get_u16(field::WIN_SIZE)
+    }
+    pub fn checksum(&self) -> u16 {
+        self.get_u16(field::CHECKSUM)
+    }
+    pub fn urgent_at(&self) -> u16 {
+        self.get_u16(field::URGENT)
+    }
+
+    fn pseudo_header_sum(&self, src_ip: Ipv4Addr, dst_ip: Ipv4Addr) -> u16 {
+        let len = u32::try_from(self.buffer.as_ref().len()).unwrap_or(u32::MAX);
+        checksum::pseudo_header_ipv4(src_ip, dst_ip, ipv4::protocol::TCP, len)
+    }
+
+    /// Whether pseudo-header, header and payload sum to 0xffff
+    /// (RFC 9293 3.1, "Checksum").
+    pub fn verify_checksum(&self, src_ip: Ipv4Addr, dst_ip: Ipv4Addr) -> bool {
+        let pseudo = self.pseudo_header_sum(src_ip, dst_ip);
+        checksum::combine(&[pseudo, checksum::data(self.buffer.as_ref())]) == 0xffff
+    }
+
+    /// The checksum the segment should carry, computed with the checksum
+    /// field taken as zero (RFC 9293 3.1: "the checksum field itself is
+    /// replaced with zeros").
+    pub fn expected_checksum(&self, src_ip: Ipv4Addr, dst_ip: Ipv4Addr) -> u16 {
+        let data = self.buffer.as_ref();
+        checksum::Checksum::new()
+            .add_sum(self.pseudo_header_sum(src_ip, dst_ip))
+            .add_bytes(&data[..field::CHECKSUM.start])
+            .add_bytes(&data[field::CHECKSUM.end..])
+            .finish()
+    }
+}
+
+impl<'a, T: AsRef<[u8]> + ?Sized> TcpPacket<&'a T> {
+    /// The option bytes, padding included.
+    pub fn options(&self) -> &'a [u8] {
+        &self.buffer.as_ref()[field::OPTIONS..self.header_len()]
+    }
+    /// Everything after the header.
+    pub fn payload(&self) -> &'a [u8] {
+        &self.buffer.as_ref()[self.header_len()..]
+    }
+    /// The options, one by one, with their offsets from the header start.
+    pub fn options_iter(&self) -> TcpOptionIter<'a> {
+        TcpOptionIter::new(self.options(), field::OPTIONS)
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
+    fn set_u16(&mut self, f: field::Field, v: u16) {
+        self.buffer.as_mut()[f].copy_from_slice(&v.to_be_bytes());
+    }
+    fn set_u32(&mut self, f: field::Field, v: u32) {
+        self.buffer.as_mut()[f].copy_from_slice(&v.to_be_bytes());
+    }
+
+    pub fn set_src_port(&mut self, port: u16) {
+        self.set_u16(field::SRC_PORT, port);
+    }
+    pub fn set_dst_port(&mut self, port: u16) {
+        self.set_u16(field::DST_PORT, port);
+    }
+    pub fn set_seq_number(&mut self, seq: SeqNumber) {
+        self.set_u32(field::SEQ_NUM, seq.0);
+    }
+    pub fn set_ack_number(&mut self, ack: SeqNumber) {
+        self.set_u32(field::ACK_NUM, ack.0);
+    }
+    /// Sets the data offset in 32-bit words (low four bits used).
+    pub fn set_data_offset(&mut self, words: u8) {
+        let b = &mut self.buffer.as_mut()[field::DATA_OFF];
+        *b = (*b & 0x0f) | ((words & 0x0f) << 4);
+    }
+    /// Sets the header length in bytes (rounded down to words).
+    pub fn set_header_len(&mut self, len: usize) {
+        self.set_data_offset(((len / 4) & 0x0f) as u8);
+    }
+    /// Sets the four reserved bits (low four bits of `bits` used).
+    pub fn set_reserved(&mut self, bits: u8) {
+        let b = &mut self.buffer.as_mut()[field::DATA_OFF];
+        *b = (*b & 0xf0) | (bits & 0x0f);
+    }
+    /// Sets all eight control bits, ACK included.
+    pub fn set_flags(&mut self, flags: TcpFlags) {
+        self.buffer.as_mut()[field::FLAGS] = flags.0;
+    }
+    pub fn set_window_len(&mut self, window: u16) {
+        self.set_u16(field::WIN_SIZE, window);
+    }
+    pub fn set_checksum(&mut self, checksum: u16) {
+        self.set_u16(field::CHECKSUM, checksum);
+    }
+    pub fn set_urgent_at(&mut self, urgent: u16) {
+        self.set_u16(field::URGENT, urgent);
+    }
+    /// Computes the checksum over the whole buffer and writes it: call this
+    /// after the last change to header, options or payload.
+    pub fn fill_checksum(&mut self, src_ip: Ipv4Addr, dst_ip: Ipv4Addr) {
+        let c = self.expected_checksum(src_ip, dst_ip);
+        self.set_checksum(c);
+    }
+    /// The option bytes, mutable.
+    pub fn options_mut(&mut self) -> &mut [u8] {
+        let end = self.header_len();
+        &mut self.buffer.as_mut()[field::OPTIONS..end]
+    }
+    /// Everything after the header, mutable.
+    pub fn payload_mut(&mut self) -> &mut [u8] {
+        let start = self.header_len();
+        &mut self.buffer.as_mut()[start..]
+    }
+}
+
+impl<T: AsRef<[u8]>> AsRef<[u8]> for TcpPacket<T> {
+    fn as_ref(&self) -> &[u8] {
+        self.buffer.as_ref()
+    }
+}
+
+/// One TCP option as found on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpOption<'a> {
+    /// Kind 0: the end of the option list; what follows is padding.
+    EndOfList,
+    /// Kind 1: one byte of filler, used to align the next option.
+    NoOperation,
+    /// Kind 2 (RFC 9293 3.2).
+    MaxSegmentSize(u16),
+    /// Kind 3 (RFC 7323 2.2): the shift count as sent (RFC 7323 2.3 says a
+    /// receiver uses 14 for anything larger; that is the TCP layer's job).
+    WindowScale(u8),
+    /// Kind 4 (RFC 2018 2).
+    SackPermitted,
+    /// Kind 5 (RFC 2018 3): one to four blocks, left edge and right edge
+    /// (one past the last byte); unused slots are `None`.
+    Sack([Option<(SeqNumber, SeqNumber)>; 4]),
+    /// Kind 8 (RFC 7323 3.2).
+    Timestamps { tsval: u32, tsecr: u32 },
+    /// Any other kind, with the bytes after its length byte.
+    Unknown { kind: u8, data: &'a [u8] },
+}
+
+impl TcpOption<'_> {
+    pub fn kind(&self) -> u8 {
+        match self {
+            TcpOption::EndOfList => option_kind::END_OF_LIST,
+            TcpOption::NoOperation => option_kind::NO_OPERATION,
+            TcpOption::MaxSegmentSize(_) => option_kind::MAX_SEGMENT_SIZE,
+            TcpOption::WindowScale(_) => option_kind::WINDOW_SCALE,
+            TcpOption::SackPermitted => option_kind::SACK_PERMITTED,
+            TcpOption::Sack(_) => option_kind::SACK,
+            TcpOption::Timestamps { .. } => option_kind::TIMESTAMPS,
+            TcpOption::Unknown { kind, .. } => *kind,
+        }
+    }
+
+    /// The name Wireshark's TCP option tree uses, so a trace and a capture
+    /// read the same.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TcpOption::EndOfList => "End of Option List (EOL)",
+            TcpOption::NoOperation => "No-Operation (NOP)",
+            TcpOption::MaxSegmentSize(_) => "Maximum segment size",
+            TcpOption::WindowScale(_) => "Window scale",
+            TcpOption::SackPermitted => "SACK permitted",
+            TcpOption::Sack(_) => "SACK",
+            TcpOption::Timestamps { .. } => "Timestamps",
+            TcpOption::Unknown { .. } => "Unknown",
+        }
+    }
+}
+
+/// Walks a TCP option list, yielding each option with its byte offset.
+///
+/// RFC 9293 3.2: an option is either a single kind byte (EOL, NOP) or kind,
+/// length (counting kind and length bytes) and data. Iteration stops after
+/// EOL (the rest is padding) or at the first error; an error stops the walk
+/// because a bad length leaves no way to find the next option.
+#[derive(Debug, Clone)]
+pub struct TcpOptionIter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    base: usize,
+    done: bool,
+}
+
+impl<'a> TcpOptionIter<'a> {
+    /// `base` is the offset of `bytes[0]` in the caller's buffer (20 for the
+    /// options of a TCP header), used in offsets and errors.
+    pub fn new(bytes: &'a [u8], base: usize) -> Self {
+        TcpOptionIter {
+            bytes,
+            pos: 0,
+            base,
+            done: false,
+        }
+    }
+}
+
+impl<'a> Iterator for TcpOptionIter<'a> {
+    type Item = Result<(usize, TcpOption<'a>), WireError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let Some(&kind) = rest.first() else {
+            self.done = true;
+            return None;
+        };
+        let offset = self.base + self.pos;
+        let item = match kind {
+            option_kind::END_OF_LIST => {
+                self.done = true;
+                return Some(Ok((offset, TcpOption::EndOfList)));
+            }
+            option_kind::NO_OPERATION => Ok((1, TcpOption::NoOperation)),
+            _ => parse_tlv_option(kind, rest, offset, self.base + self.bytes.len()),
+        };
+        Some(match item {
+            Ok((len, option)) => {
+                self.pos += len;
+                Ok((offset, option))
+            }
+            Err(e) => {
+                self.done = true;
+                Err(e)
+            }
+        })
+    }
+}
+
+/// Reads one kind-length-data option from the start of `rest` (RFC 9293
+/// 3.2, "Case 2"), checking the length against what its kind requires
+/// before trusting it to find the next option.
+fn parse_tlv_option(
+    kind: u8,
+    rest: &[u8],
+    offset: usize,
+    end: usize,
+) -> Result<(usize, TcpOption<'_>), WireError> {
+    use option_kind::*;
+    let Some(&len) = rest.get(1) else {
+        return Err(WireError::OptionOverrun {
+            offset,
+            kind,
+            len: 2,
+            end,
+        });
+    };
+    let (ok, expected) = match kind {
+        MAX_SEGMENT_SIZE => (len == 4, "4"),
+        WINDOW_SCALE => (len == 3, "3"),
+        SACK_PERMITTED => (len == 2, "2"),
+        TIMESTAMPS => (len == 10, "10"),
+        // RFC 2018 3: "a SACK option that specifies n blocks will have a
+        // length of 8*n+2 bytes, so the 40 bytes available for TCP options
+        // can specify a maximum of 4 blocks".
+        SACK => (
+            matches!(len, 10 | 18 | 26 | 34),
+            "8n + 2 for n = 1 to 4 blocks (10, 18, 26 or 34)",
+        ),
+        _ => (len >= 2, "at least 2 (kind and length bytes)"),
+    };
+    if !ok {
+        return Err(WireError::BadOptionLength {
+            offset,
+            kind,
+            len,
+            expected,
+        });
+    }
+    let len = usize::from(len);
+    let Some(data) = rest.get(2..len) else {
+        return Err(WireError::OptionOverrun {
+            offset,
+            kind,
+            len,
+            end,
+        });
+    };
+    let be32 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    let option = match kind {
+        MAX_SEGMENT_SIZE => TcpOption::MaxSegmentSize(u16::from_be_bytes([data[0], data[1]])),
+        WINDOW_SCALE => TcpOption::WindowScale(data[0]),
+        SACK_PERMITTED => TcpOption::SackPermitted,
+        TIMESTAMPS => TcpOption::Timestamps {
+            tsval: be32(&data[0..4]),
+            tsecr: be32(&data[4..8]),
+        },
+        SACK => {
+            let mut blocks = [None; 4];
+            for (slot, b) in blocks.iter_mut().zip(data.chunks_exact(8)) {
+                *slot = Some((SeqNumber(be32(&b[0..4])), SeqNumber(be32(&b[4..8]))));
+            }
+            TcpOption::Sack(blocks)
+        }
+        _ => TcpOption::Unknown { kind, data },
+    };
+    Ok((len, option))
+}
+
+/// Appends `bytes` to a fixed option buffer. Callers keep the total within
+/// [`MAX_OPTIONS_LEN`] by construction (see [`TcpOptions::wire_len`]).
+fn put(out: &mut [u8; MAX_OPTIONS_LEN], n: &mut usize, bytes: &[u8]) {
+    out[*n..*n + bytes.len()].copy_from_slice(bytes);
+    *n += bytes.len();
+}
+
+impl TcpOptions {
+    /// Reads an option list. `base` is the offset of `bytes[0]` in the
+    /// caller's buffer, for error messages. Unknown kinds are skipped
+    /// (RFC 9293 3.2: a TCP "MUST ignore without error any TCP option it
+    /// does not implement", MUST-68); a repeated option keeps its last
+    /// value; SACK blocks beyond the third are dropped.
+    pub fn parse(bytes: &[u8], base: usize) -> Result<TcpOptions, WireError> {
+        let mut options = TcpOptions::NONE;
+        let mut sack_count = 0;
+        for item in TcpOptionIter::new(bytes, base) {
+            match item?.1 {
+                TcpOption::MaxSegmentSize(mss) => options.mss = Some(mss),
+                TcpOption::WindowScale(shift) => options.window_scale = Some(shift),
+                TcpOption::SackPermitted => options.sack_permitted = true,
+                TcpOption::Timestamps { tsval, tsecr } => options.timestamps = Some((tsval, tsecr)),
+                TcpOption::Sack(blocks) => {
+                    for block in blocks.into_iter().flatten() {
+                        if let Some(slot) = options.sack_blocks.get_mut(sack_count) {
+                            *slot = Some(block);
+                            sack_count += 1;
+                        }
+                    }
+                }
+                TcpOption::EndOfList | TcpOption::NoOperation | TcpOption::Unknown { .. } => {}
+            }
+        }
+        Ok(options)
+    }
+
+    /// Bytes taken by MSS, window scale, SACK-permitted and timestamps,
+    /// aligned: at most 4 + 4 + 12 = 20.
+    fn fixed_wire_len(&self) -> usize {
+        let mut len = 0;
+        if self.mss.is_some() {
+            len += 4;
+        }
+        if self.window_scale.is_some() {
+            len += 4;
+        }
+        len += match (self.sack_permitted, self.timestamps.is_some()) {
+            (_, true) => 12,
+            (true, false) => 4,
+            (false, false) => 0,
+        };
+        len
+    }
+
+    /// How many SACK blocks [`TcpOptions::emit`] writes: the `Some` entries
+    /// of `sack_blocks` in order, as many as fit in the 40 option bytes
+    /// after the other options (RFC 2018 4: the receiver "SHOULD include as
+    /// many distinct SACK blocks as possible").
+    pub fn emitted_sack_blocks(&self) -> usize {
+        let present = self.sack_blocks.iter().flatten().count();
+        let room = MAX_OPTIONS_LEN - self.fixed_wire_len();
+        present.min(room.saturating_sub(4) / 8)
+    }
+
+    /// The option bytes [`TcpOptions::emit`] writes; always a multiple of 4.
+    pub fn wire_len(&self) -> usize {
+        let blocks = self.emitted_sack_blocks();
+        self.fixed_wire_len() + if blocks > 0 { 4 + 8 * blocks } else { 0 }
+    }
+
+    /// Writes the options, each aligned to 32 bits with NOPs, in the order
+    /// Windows stacks send them, which is also RFC 7323 Appendix A's layout:
+    ///
+    /// - MSS: `02 04 hi lo`
+    /// - window scale: `01 03 03 shift` (NOP first)
+    /// - SACK-permitted without timestamps: `01 01 04 02` (Windows XP's SYN
+    ///   is `MSS, NOP, NOP, SACK-permitted`)
+    /// - timestamps: `01 01 08 0a TSval TSecr`, or, with SACK-permitted,
+    ///   `04 02 08 0a TSval TSecr` (SACK-permitted takes the NOPs' place, as
+    ///   Windows and Linux do on SYNs)
+    /// - SACK blocks: `01 01 05 len blocks...`
+    ///
+    /// No EOL is needed: every piece is a multiple of 4 bytes.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, WireError> {
+        use option_kind::*;
+        let mut out = [0u8; MAX_OPTIONS_LEN];
+        let mut n = 0;
+        if let Some(mss) = self.mss {
+            let [hi, lo] = mss.to_be_bytes();
+            put(&mut out, &mut n, &[MAX_SEGMENT_SIZE, 4, hi, lo]);
+        }
+        if let Some(shift) = self.window_scale {
+            put(&mut out, &mut n, &[NO_OPERATION, WINDOW_SCALE, 3, shift]);
+        }
+        match (self.sack_permitted, self.timestamps) {
+            (sack_permitted, Some((tsval, tsecr))) => {
+                let lead = if sack_permitted {
+                    [SACK_PERMITTED, 2]
+                } else {
+                    [NO_OPERATION, NO_OPERATION]
+                };
+                put(&mut out, &mut n, &lead);
+                put(&mut out, &mut n, &[TIMESTAMPS, 10]);
+                put(&mut out, &mut n, &tsval.to_be_bytes());
+                put(&mut out, &mut n, &tsecr.to_be_bytes());
+            }
+            (true, None) => put(
+                &mut out,
+                &mut n,
+                &[NO_OPERATION, NO_OPERATION, SACK_PERMITTED, 2],
+            ),
+            (false, None) => {}
+        }
+        let blocks = self.emitted_sack_blocks();
+        if blocks > 0 {
+            let len = (2 + 8 * blocks) as u8;
+            put(&mut out, &mut n, &[NO_OPERATION, NO_OPERATION, SACK, len]);
+            for (left, right) in self.sack_blocks.iter().flatten().take(blocks) {
+                put(&mut out, &mut n, &left.0.to_be_bytes());
+                put(&mut out, &mut n, &right.0.to_be_bytes());
+            }
+        }
+        let have = buf.len();
+        let dst = buf.get_mut(..n).ok_or(WireError::BufferTooSmall {
+            what: "TCP options",
+            needed: n,
+            have,
+        })?;
+        dst.copy_from_slice(&out[..n]);
+        Ok(n)
+    }
+}
+
+impl<'a> TcpRepr<'a> {
+    /// Reads a segment whose IPv4 addresses are `src_ip` and `dst_ip` (they
+    /// enter the checksum through the pseudo-header, RFC 9293 3.1). The
+    /// buffer must be exactly the segment: the IPv4 payload.
+    ///
+    /// With `verify_checksum` false, a wrong checksum is accepted: real
+    /// captures taken on the sending host often hold checksums that the NIC
+    /// had not computed yet ("checksum offload").
+    pub fn parse<T: AsRef<[u8]> + ?Sized>(
+        packet: &TcpPacket<&'a T>,
+        src_ip: Ipv4Addr,
+        dst_ip: Ipv4Addr,
+        verify_checksum: bool,
+    ) -> Result<TcpRepr<'a>, WireError> {
+        packet.check_len()?;
+        if verify_checksum && !packet.verify_checksum(src_ip, dst_ip) {
+            return Err(WireError::BadChecksum {
+                what: "TCP",
+                offset: field::CHECKSUM.start,
+                expected: packet.expected_checksum(src_ip, dst_ip),
+                found: packet.checksum(),
+            });
+        }
+        let options = TcpOptions::parse(packet.options(), field::OPTIONS)?;
+        let flags = packet.flags();
+        Ok(TcpRepr {
+            src_port: packet.src_port(),
+            dst_port: packet.dst_port(),
+            seq_number: packet.seq_number(),
+            // RFC 9293 3.1: the acknowledgment field is significant only
+            // when ACK is set, so the repr does not keep it otherwise.
+            ack_number: flags.ack().then(|| packet.ack_number()),
+            flags: TcpFlags(flags.0 & !TcpFlags::ACK.0),
+            window: packet.window_len(),
+            urgent: packet.urgent_at(),
+            options,
+            payload: packet.payload(),
+        })
+    }
+}
+
+impl TcpRepr<'_> {
+    /// Header length in bytes: 20 plus [`TcpOptions::wire_len`].
+    pub fn header_len(&self) -> usize {
+        HEADER_LEN + self.options.wire_len()
+    }
+
+    /// Header plus payload, in bytes: the IPv4 payload length.
+    pub fn buffer_len(&self) -> usize {
+        self.header_len() + self.payload.len()
+    }
+
+    /// Writes header, options and payload into the first
+    /// [`TcpRepr::buffer_len`] bytes of the packet's buffer, then the
+    /// checksum over those bytes and the IPv4 pseudo-header of `src_ip`,
+    /// `dst_ip` (RFC 9293 3.1). The reserved bits are written as zero and
+    /// the acknowledgment field as zero when `ack_number` is `None`.
+    ///
+    /// # Panics
+    /// If the buffer is shorter than [`TcpRepr::buffer_len`];
+    /// [`try_emit_ipv4_tcp`] checks first instead.
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]> + ?Sized>(
+        &self,
+        packet: &mut TcpPacket<&mut T>,
+        src_ip: Ipv4Addr,
+        dst_ip: Ipv4Addr,
+    ) {
+        let header_len = self.header_len();
+        let len = self.buffer_len();
+        let buf = &mut packet.buffer.as_mut()[..len];
+        let mut p = TcpPacket::new_unchecked(&mut *buf);
+        p.set_src_port(self.src_port);
+        p.set_dst_port(self.dst_port);
+        p.set_seq_number(self.seq_number);
+        p.set_ack_number(self.ack_number.unwrap_or_default());
+        p.buffer[field::DATA_OFF] = 0;
+        p.set_header_len(header_len);
+        p.set_flags(self.wire_flags());
+        p.set_window_len(self.window);
+        p.set_checksum(0);
+        p.set_urgent_at(self.urgent);
+        // Cannot fail: options_mut() is exactly wire_len() bytes long.
+        let _ = self.options.emit(p.options_mut());
+        p.payload_mut().copy_from_slice(self.payload);
+        p.fill_checksum(src_ip, dst_ip);
+    }
+}
+
+/// Reads a whole IPv4 packet carrying TCP: the simulator's and the capture
+/// reader's way in. Bytes past the IPv4 total length (Ethernet padding) are
+/// ignored. Error offsets count from the start of `buf`.
+///
+/// With `verify_checksums` false neither the IPv4 nor the TCP checksum is
+/// checked (see [`TcpRepr::parse`] for why one would).
+pub fn parse_ipv4_tcp(
+    buf: &[u8],
+    verify_checksums: bool,
+) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
+    let ip_packet = Ipv4Packet::new_unchecked(buf);
+    let ip = Ipv4Repr::parse_with(&ip_packet, verify_checksums)?;
+    if ip.protocol != ipv4::protocol::TCP {
+        return Err(WireError::NotTcp {
+            offset: 9,
+            protocol: ip.protocol,
+        });
+    }
+    let header_len = ip_packet.header_len();
+    let tcp_packet = TcpPacket::new_unchecked(ip_packet.payload());
+    let tcp = TcpRepr::parse(&tcp_packet, ip.src, ip.dst, verify_checksums)
+        .map_err(|e| e.shifted(header_len))?;
+    Ok((ip, tcp))
+}
+
+/// Writes a whole IPv4+TCP packet into `buf` and returns its length.
+/// The IPv4 header is `ip` with `protocol` set to TCP and `payload_len` to
+/// `tcp.buffer_len()`, whatever they were, so callers need not keep the two
+/// in step.
+pub fn try_emit_ipv4_tcp(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> Result<usize, WireError> {
+    let tcp_len = tcp.buffer_len();
+    if tcp_len > Ipv4Repr::MAX_PAYLOAD_LEN {
+        return Err(WireError::TooLong {
+            what: "IPv4 packet",
+            len: Ipv4Repr::HEADER_LEN + tcp_len,
+            max: usize::from(u16::MAX),
+        });
+    }
+    let ip = Ipv4Repr {
+        protocol: ipv4::protocol::TCP,
+        payload_len: tcp_len,
+        ..*ip
+    };
+    let total = ip.buffer_len();
+    let have = buf.len();
+    let Some(packet) = buf.get_mut(..total) else {
+        return Err(WireError::BufferTooSmall {
+            what: "IPv4+TCP packet",
+            needed: total,
+            have,
+        });
+    };
+    let (header, segment) = packet.split_at_mut(Ipv4Repr::HEADER_LEN);
+    ip.emit(&mut Ipv4Packet::new_unchecked(header));
+    tcp.emit(&mut TcpPacket::new_unchecked(segment), ip.src, ip.dst);
+    Ok(total)
+}
+
+/// [`try_emit_ipv4_tcp`] for the hot path: returns 0 and writes nothing if
+/// the packet does not fit `buf` or IPv4's 65535-byte limit. Never panics,
+/// never allocates.
+pub fn emit_ipv4_tcp(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> usize {
+    try_emit_ipv4_tcp(ip, tcp, buf).unwrap_or(0)
 }

@@ -178,7 +178,7 @@ impl fmt::Display for Duration {
                     return write!(f, "{whole}{unit}");
                 }
                 // Up to three decimals in this unit if they are exact.
-                if frac % (scale / 1000).max(1) == 0 && scale >= 1000 {
+                if frac.is_multiple_of((scale / 1000).max(1)) && scale >= 1000 {
                     let milli = frac / (scale / 1000);
                     let digits = format!("{milli:03}");
                     return write!(f, "{whole}.{}{unit}", digits.trim_end_matches('0'));
@@ -359,13 +359,34 @@ mod tests {
 
     #[test]
     fn bad_durations_say_what_to_do() {
-        assert!(matches!("".parse::<Duration>(), Err(DurationParseError::Empty)));
-        assert!(matches!("250".parse::<Duration>(), Err(DurationParseError::MissingUnit(_))));
-        assert!(matches!("2h".parse::<Duration>(), Err(DurationParseError::UnknownUnit { .. })));
-        assert!(matches!("ms".parse::<Duration>(), Err(DurationParseError::BadNumber(_))));
-        assert!(matches!("1.2.3s".parse::<Duration>(), Err(DurationParseError::BadNumber(_))));
-        assert!(matches!("0.0000000001s".parse::<Duration>(), Err(DurationParseError::OutOfRange(_))));
-        assert!(matches!("99999999999999999999s".parse::<Duration>(), Err(DurationParseError::OutOfRange(_))));
+        assert!(matches!(
+            "".parse::<Duration>(),
+            Err(DurationParseError::Empty)
+        ));
+        assert!(matches!(
+            "250".parse::<Duration>(),
+            Err(DurationParseError::MissingUnit(_))
+        ));
+        assert!(matches!(
+            "2h".parse::<Duration>(),
+            Err(DurationParseError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            "ms".parse::<Duration>(),
+            Err(DurationParseError::BadNumber(_))
+        ));
+        assert!(matches!(
+            "1.2.3s".parse::<Duration>(),
+            Err(DurationParseError::BadNumber(_))
+        ));
+        assert!(matches!(
+            "0.0000000001s".parse::<Duration>(),
+            Err(DurationParseError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "99999999999999999999s".parse::<Duration>(),
+            Err(DurationParseError::OutOfRange(_))
+        ));
         assert!("-1s".parse::<Duration>().is_err());
     }
 
