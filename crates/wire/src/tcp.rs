@@ -922,3 +922,490 @@ pub fn try_emit_ipv4_tcp(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> Result
 pub fn emit_ipv4_tcp(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> usize {
     try_emit_ipv4_tcp(ip, tcp, buf).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: Ipv4Addr = Ipv4Addr::new(192, 168, 120, 168);
+    const SERVER: Ipv4Addr = Ipv4Addr::new(192, 168, 120, 240);
+
+    /// The first segment of the seed's session as a Windows XP client sends
+    /// it: 192.168.120.168:51299 > 192.168.120.240:21, SYN, window 65535,
+    /// options MSS 1460, NOP, NOP, SACK-permitted. Checksums worked out
+    /// independently (and checked with Wireshark).
+    #[rustfmt::skip]
+    const SYN: [u8; 48] = [
+        // IPv4: 45 00, total 48, ident 0x0f2c, DF, TTL 128, TCP, checksum 78b2
+        0x45, 0x00, 0x00, 0x30, 0x0f, 0x2c, 0x40, 0x00, 0x80, 0x06, 0x78, 0xb2,
+        0xc0, 0xa8, 0x78, 0xa8, 0xc0, 0xa8, 0x78, 0xf0,
+        // TCP: ports 51299 > 21, seq 0x1a2b3c4d, ack 0
+        0xc8, 0x63, 0x00, 0x15, 0x1a, 0x2b, 0x3c, 0x4d, 0x00, 0x00, 0x00, 0x00,
+        // data offset 7, SYN, window 65535, checksum f144, urgent 0
+        0x70, 0x02, 0xff, 0xff, 0xf1, 0x44, 0x00, 0x00,
+        // MSS 1460, NOP, NOP, SACK-permitted
+        0x02, 0x04, 0x05, 0xb4, 0x01, 0x01, 0x04, 0x02,
+    ];
+
+    fn syn_ip() -> Ipv4Repr {
+        Ipv4Repr {
+            src: CLIENT,
+            dst: SERVER,
+            protocol: ipv4::protocol::TCP,
+            ttl: 128,
+            ident: 0x0f2c,
+            dont_frag: true,
+            tos: 0,
+            payload_len: 28,
+        }
+    }
+
+    fn syn_tcp() -> TcpRepr<'static> {
+        TcpRepr {
+            src_port: 51299,
+            dst_port: 21,
+            seq_number: SeqNumber(0x1a2b_3c4d),
+            ack_number: None,
+            flags: TcpFlags::SYN,
+            window: 65535,
+            urgent: 0,
+            options: TcpOptions {
+                mss: Some(1460),
+                sack_permitted: true,
+                ..TcpOptions::NONE
+            },
+            payload: &[],
+        }
+    }
+
+    #[test]
+    fn syn_emits_the_literal_bytes() {
+        let mut buf = [0u8; 64];
+        let n = emit_ipv4_tcp(&syn_ip(), &syn_tcp(), &mut buf);
+        assert_eq!(n, 48);
+        assert_eq!(buf[..n], SYN);
+        assert_eq!(syn_tcp().header_len(), 28);
+        assert_eq!(syn_tcp().buffer_len(), 28);
+    }
+
+    #[test]
+    fn syn_parses_from_the_literal_bytes() {
+        let (ip, tcp) = parse_ipv4_tcp(&SYN, true).unwrap();
+        assert_eq!(ip, syn_ip());
+        assert_eq!(tcp, syn_tcp());
+        assert_eq!(tcp.segment_len(), 1);
+
+        let p = TcpPacket::new_checked(&SYN[20..]).unwrap();
+        let names: Vec<_> = p
+            .options_iter()
+            .map(|o| o.map(|(at, o)| (at, o.name())))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            names,
+            [
+                (20, "Maximum segment size"),
+                (24, "No-Operation (NOP)"),
+                (25, "No-Operation (NOP)"),
+                (26, "SACK permitted")
+            ]
+        );
+    }
+
+    #[test]
+    fn emit_ignores_the_ip_reprs_length_and_protocol() {
+        let ip = Ipv4Repr {
+            payload_len: 9999,
+            protocol: 17,
+            ..syn_ip()
+        };
+        let mut buf = [0u8; 48];
+        assert_eq!(emit_ipv4_tcp(&ip, &syn_tcp(), &mut buf), 48);
+        assert_eq!(buf, SYN);
+    }
+
+    #[test]
+    fn emit_into_a_short_buffer_writes_nothing() {
+        let mut buf = [0xeeu8; 47];
+        assert_eq!(emit_ipv4_tcp(&syn_ip(), &syn_tcp(), &mut buf), 0);
+        assert!(buf.iter().all(|&b| b == 0xee));
+        assert_eq!(
+            try_emit_ipv4_tcp(&syn_ip(), &syn_tcp(), &mut buf),
+            Err(WireError::BufferTooSmall {
+                what: "IPv4+TCP packet",
+                needed: 48,
+                have: 47
+            })
+        );
+        let big = vec![0u8; 65_536];
+        let tcp = TcpRepr {
+            payload: &big,
+            ..syn_tcp()
+        };
+        let mut out = vec![0u8; 70_000];
+        assert!(matches!(
+            try_emit_ipv4_tcp(&syn_ip(), &tcp, &mut out),
+            Err(WireError::TooLong { .. })
+        ));
+    }
+
+    fn options_bytes(options: TcpOptions) -> Vec<u8> {
+        let mut buf = [0u8; MAX_OPTIONS_LEN];
+        let n = options.emit(&mut buf).unwrap();
+        assert_eq!(n, options.wire_len());
+        buf[..n].to_vec()
+    }
+
+    #[test]
+    fn options_follow_the_windows_layout() {
+        let ts = Some((0x0102_0304, 0x0506_0708));
+        // Windows Vista+ SYN: MSS, NOP, WS, NOP, NOP, SACK-permitted.
+        let o = TcpOptions {
+            mss: Some(1460),
+            window_scale: Some(8),
+            sack_permitted: true,
+            ..TcpOptions::NONE
+        };
+        assert_eq!(options_bytes(o), [2, 4, 5, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2]);
+        // With timestamps SACK-permitted takes the NOPs' place.
+        let o = TcpOptions {
+            timestamps: ts,
+            ..o
+        };
+        assert_eq!(
+            options_bytes(o),
+            [
+                2, 4, 5, 0xb4, 1, 3, 3, 8, 4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8
+            ]
+        );
+        // RFC 7323 Appendix A layout on a data segment.
+        let o = TcpOptions {
+            timestamps: ts,
+            ..TcpOptions::NONE
+        };
+        assert_eq!(options_bytes(o), [1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn sack_blocks_take_what_room_is_left() {
+        let blocks = [
+            Some((SeqNumber(100), SeqNumber(200))),
+            Some((SeqNumber(300), SeqNumber(400))),
+            Some((SeqNumber(500), SeqNumber(600))),
+        ];
+        let o = TcpOptions {
+            sack_blocks: blocks,
+            timestamps: Some((1, 2)),
+            ..TcpOptions::NONE
+        };
+        assert_eq!(o.emitted_sack_blocks(), 3);
+        assert_eq!(o.wire_len(), 40);
+        let bytes = options_bytes(o);
+        assert_eq!(&bytes[12..16], &[1, 1, 5, 26]);
+        assert_eq!(TcpOptions::parse(&bytes, 20).unwrap(), o);
+
+        // Everything at once: only two blocks fit after 20 bytes of SYN
+        // options (RFC 2018 4, "as many ... as possible").
+        let all = TcpOptions {
+            mss: Some(536),
+            window_scale: Some(2),
+            sack_permitted: true,
+            ..o
+        };
+        assert_eq!(all.emitted_sack_blocks(), 2);
+        assert_eq!(all.wire_len(), 40);
+        let parsed = TcpOptions::parse(&options_bytes(all), 20).unwrap();
+        assert_eq!(parsed.sack_blocks, [blocks[0], blocks[1], None]);
+
+        // Gaps in the array close up.
+        let gappy = TcpOptions {
+            sack_blocks: [None, blocks[1], None],
+            ..TcpOptions::NONE
+        };
+        let parsed = TcpOptions::parse(&options_bytes(gappy), 20).unwrap();
+        assert_eq!(parsed.sack_blocks, [blocks[1], None, None]);
+    }
+
+    #[test]
+    fn parse_skips_unknown_options_and_stops_at_eol() {
+        #[rustfmt::skip]
+        let bytes = [
+            30, 4, 0xaa, 0xbb,      // MPTCP-ish, unknown here
+            2, 4, 0x02, 0x18,       // MSS 536
+            254, 2,                 // experimental, empty
+            1,                      // NOP
+            0,                      // EOL: what follows is padding
+            2, 9, 9, 9,             // never read
+        ];
+        let o = TcpOptions::parse(&bytes, 20).unwrap();
+        assert_eq!(
+            o,
+            TcpOptions {
+                mss: Some(536),
+                ..TcpOptions::NONE
+            }
+        );
+        let kinds: Vec<u8> = TcpOptionIter::new(&bytes, 20)
+            .map(|o| o.unwrap().1.kind())
+            .collect();
+        assert_eq!(kinds, [30, 2, 254, 1, 0]);
+    }
+
+    #[test]
+    fn four_sack_blocks_keep_the_first_three() {
+        let mut bytes = vec![1, 1, 5, 34];
+        for i in 1..=8u32 {
+            bytes.extend_from_slice(&(i * 1000).to_be_bytes());
+        }
+        let o = TcpOptions::parse(&bytes, 20).unwrap();
+        assert_eq!(
+            o.sack_blocks,
+            [
+                Some((SeqNumber(1000), SeqNumber(2000))),
+                Some((SeqNumber(3000), SeqNumber(4000))),
+                Some((SeqNumber(5000), SeqNumber(6000)))
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_option_lengths_name_kind_and_offset() {
+        let cases: [(&[u8], WireError); 7] = [
+            (
+                &[1, 2, 5, 5, 0xb4, 0],
+                WireError::BadOptionLength {
+                    offset: 21,
+                    kind: 2,
+                    len: 5,
+                    expected: "4",
+                },
+            ),
+            (
+                &[3, 2, 7, 0],
+                WireError::BadOptionLength {
+                    offset: 20,
+                    kind: 3,
+                    len: 2,
+                    expected: "3",
+                },
+            ),
+            (
+                &[1, 1, 1, 8, 10, 0, 0, 0],
+                WireError::OptionOverrun {
+                    offset: 23,
+                    kind: 8,
+                    len: 10,
+                    end: 28,
+                },
+            ),
+            (
+                &[1, 1, 1, 4],
+                WireError::OptionOverrun {
+                    offset: 23,
+                    kind: 4,
+                    len: 2,
+                    end: 24,
+                },
+            ),
+            (
+                &[5, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                WireError::BadOptionLength {
+                    offset: 20,
+                    kind: 5,
+                    len: 11,
+                    expected: "8n + 2 for n = 1 to 4 blocks (10, 18, 26 or 34)",
+                },
+            ),
+            (
+                &[99, 1, 0, 0],
+                WireError::BadOptionLength {
+                    offset: 20,
+                    kind: 99,
+                    len: 1,
+                    expected: "at least 2 (kind and length bytes)",
+                },
+            ),
+            (
+                &[4, 2, 8, 10, 0, 0, 0, 0],
+                WireError::OptionOverrun {
+                    offset: 22,
+                    kind: 8,
+                    len: 10,
+                    end: 28,
+                },
+            ),
+        ];
+        for (options, expected) in cases {
+            assert_eq!(TcpOptions::parse(options, 20), Err(expected), "{options:?}");
+            // Inside a whole packet the offset counts from the IPv4 header.
+            let mut packet = SYN.to_vec();
+            packet.truncate(40);
+            packet.extend_from_slice(options);
+            packet.resize(40 + options.len().next_multiple_of(4), 0);
+            let total = packet.len() as u16;
+            let mut ip = Ipv4Packet::new_unchecked(&mut packet[..]);
+            ip.set_total_len(total);
+            ip.fill_checksum();
+            let mut tcp = TcpPacket::new_unchecked(ip.payload_mut());
+            tcp.set_header_len(20 + options.len().next_multiple_of(4));
+            tcp.fill_checksum(CLIENT, SERVER);
+            assert_eq!(
+                parse_ipv4_tcp(&packet, true).map(|_| ()),
+                Err(expected.shifted(20))
+            );
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        for len in 0..SYN.len() {
+            let e = parse_ipv4_tcp(&SYN[..len], false).unwrap_err();
+            assert!(matches!(e, WireError::Truncated { .. }), "len {len}: {e}");
+        }
+        // A TCP segment cut short inside a consistent IPv4 header.
+        for tcp_len in 0..28 {
+            let mut b = SYN[..20 + tcp_len].to_vec();
+            let mut ip = Ipv4Packet::new_unchecked(&mut b[..]);
+            ip.set_total_len((20 + tcp_len) as u16);
+            ip.fill_checksum();
+            let e = parse_ipv4_tcp(&b, false).unwrap_err();
+            if tcp_len < 20 {
+                assert!(matches!(e, WireError::Truncated { offset: 20, .. }), "{e}");
+            } else {
+                assert!(
+                    matches!(e, WireError::BadDataOffset { offset: 32, .. }),
+                    "{e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_checksums_say_what_was_expected() {
+        let mut b = SYN;
+        b[34] = 0x12; // window 0x12ff instead of 0xffff
+        let e = parse_ipv4_tcp(&b, true).unwrap_err();
+        let WireError::BadChecksum {
+            what: "TCP",
+            offset: 36,
+            expected,
+            found: 0xf144,
+        } = e
+        else {
+            panic!("unexpected {e:?}");
+        };
+        assert_eq!(
+            expected,
+            checksum::update_u16(0xf144, 0xffff, 0x12ff),
+            "the incremental update agrees"
+        );
+        assert!(parse_ipv4_tcp(&b, false).is_ok());
+
+        let mut b = SYN;
+        b[8] = 64;
+        assert!(matches!(
+            parse_ipv4_tcp(&b, true),
+            Err(WireError::BadChecksum {
+                what: "IPv4 header",
+                offset: 10,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn bad_data_offsets_and_protocols() {
+        let mut b = SYN;
+        b[32] = 0x40;
+        assert!(matches!(
+            parse_ipv4_tcp(&b, false),
+            Err(WireError::BadDataOffset {
+                offset: 32,
+                data_offset: 4,
+                ..
+            })
+        ));
+        b[32] = 0x80;
+        assert!(matches!(
+            parse_ipv4_tcp(&b, false),
+            Err(WireError::BadDataOffset {
+                data_offset: 8,
+                segment_len: 28,
+                ..
+            })
+        ));
+        let mut b = SYN;
+        b[9] = 17;
+        assert_eq!(
+            parse_ipv4_tcp(&b, false).map(|_| ()),
+            Err(WireError::NotTcp {
+                offset: 9,
+                protocol: 17
+            })
+        );
+    }
+
+    #[test]
+    fn data_segment_round_trips_with_ack_and_payload() {
+        let tcp = TcpRepr {
+            src_port: 21,
+            dst_port: 51299,
+            seq_number: SeqNumber(u32::MAX - 3),
+            ack_number: Some(SeqNumber(0x1a2b_3c4e)),
+            flags: TcpFlags::PSH,
+            window: 17520,
+            urgent: 0,
+            options: TcpOptions::NONE,
+            payload: b"220 Microsoft FTP Service\r\n",
+        };
+        let ip = Ipv4Repr {
+            src: SERVER,
+            dst: CLIENT,
+            ..syn_ip()
+        };
+        let mut buf = [0u8; 128];
+        let n = emit_ipv4_tcp(&ip, &tcp, &mut buf);
+        assert_eq!(n, 20 + 20 + 27);
+        let (ip2, tcp2) = parse_ipv4_tcp(&buf[..n], true).unwrap();
+        assert_eq!(tcp2, tcp);
+        assert_eq!(ip2.payload_len, 47);
+        assert_eq!(tcp2.wire_flags(), TcpFlags::PSH | TcpFlags::ACK);
+        // Trailing Ethernet padding is not payload.
+        let (_, tcp3) = parse_ipv4_tcp(&buf[..n + 7], true).unwrap();
+        assert_eq!(tcp3.payload.len(), 27);
+    }
+
+    #[test]
+    fn view_setters_round_trip() {
+        let mut b = [0u8; 24];
+        let mut p = TcpPacket::new_unchecked(&mut b[..]);
+        p.set_src_port(20);
+        p.set_dst_port(51300);
+        p.set_seq_number(SeqNumber(7));
+        p.set_ack_number(SeqNumber(9));
+        p.set_header_len(24);
+        p.set_reserved(0x1);
+        p.set_flags(TcpFlags::FIN | TcpFlags::ACK);
+        p.set_window_len(1024);
+        p.set_urgent_at(3);
+        p.options_mut().copy_from_slice(&[3, 3, 14, 0]);
+        p.fill_checksum(SERVER, CLIENT);
+        assert!(p.verify_checksum(SERVER, CLIENT));
+        assert!(!p.verify_checksum(CLIENT, CLIENT));
+        let p = TcpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!((p.src_port(), p.dst_port()), (20, 51300));
+        assert_eq!(
+            (p.seq_number(), p.ack_number()),
+            (SeqNumber(7), SeqNumber(9))
+        );
+        assert_eq!((p.data_offset(), p.header_len(), p.reserved()), (6, 24, 1));
+        assert_eq!(p.flags(), TcpFlags::FIN | TcpFlags::ACK);
+        assert_eq!((p.window_len(), p.urgent_at()), (1024, 3));
+        assert_eq!(p.options(), &[3, 3, 14, 0]);
+        assert!(p.payload().is_empty());
+        let r = TcpRepr::parse(&p, SERVER, CLIENT, true).unwrap();
+        assert_eq!(r.options.window_scale, Some(14));
+        assert_eq!(r.flags, TcpFlags::FIN);
+        assert_eq!(r.ack_number, Some(SeqNumber(9)));
+    }
+}
