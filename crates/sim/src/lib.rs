@@ -1,1 +1,19 @@
-//! netstep-sim
+//! netstep-sim: the deterministic simulator.
+//!
+//! One event queue ordered by (virtual time, insertion order); randomness
+//! only from ChaCha streams derived from the scenario's seed; a petgraph
+//! topology of hosts, routers, NATs and firewalls joined by links; and a
+//! recorder that writes every segment's fate into a `Trace`. Nothing here
+//! reads a wall clock.
+
+pub mod link;
+pub mod net;
+pub mod queue;
+pub mod record;
+pub mod rng;
+
+pub use link::LinkParams;
+pub use net::{
+    Fault, FaultAction, HostCx, HostStack, Middlebox, Network, NetworkBuilder, RunLimits,
+};
+pub use record::{Recorder, SegMeta};

@@ -1,0 +1,664 @@
+//! The discrete-event core: nodes joined by links in a petgraph graph,
+//! packets travelling in virtual time, every fate recorded.
+//!
+//! Hosts plug in through [`HostStack`]: they receive parsed IPv4/TCP
+//! packets, send through [`HostCx`], and ask for a wake-up at a deadline.
+//! Routers forward along shortest paths (by propagation delay, ties broken
+//! by link order) and decrement the TTL; a [`Middlebox`] hook on a router
+//! node is where NAT and firewall behaviour lives.
+//!
+//! Leaves out: ARP and Ethernet (links carry IPv4 packets directly; the
+//! pcapng exporter adds Ethernet headers), ICMP (a packet dropped for TTL
+//! or no route is recorded, not reported to its sender), IP options and
+//! fragmentation, dynamic routing.
+
+use crate::link::{LinkDir, LinkParams, Offer};
+use crate::queue::EventQueue;
+use crate::record::{Recorder, SegMeta};
+use crate::rng;
+use netstep_trace::{DropReason, EndReason, Fate, Matcher, NodeInfo, ScenarioInfo, Trace};
+use netstep_wire::{Duration, Instant, Ipv4Repr, TcpRepr};
+use petgraph::graph::{NodeIndex, UnGraph};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// A host's network stack as the simulator sees it.
+pub trait HostStack {
+    /// Called once, at time zero, before anything else.
+    fn start(&mut self, now: Instant, cx: &mut HostCx<'_>);
+    /// A packet addressed to this host arrived intact; `seg` is its index
+    /// in the trace.
+    fn on_packet(
+        &mut self,
+        now: Instant,
+        ip: &Ipv4Repr,
+        tcp: &TcpRepr<'_>,
+        seg: u32,
+        cx: &mut HostCx<'_>,
+    );
+    /// The deadline from `next_wakeup` has come.
+    fn on_wakeup(&mut self, now: Instant, cx: &mut HostCx<'_>);
+    /// The earliest time the host wants to be woken, if any.
+    fn next_wakeup(&self) -> Option<Instant>;
+    /// True while the host has work that should keep the run going
+    /// (applications still running, connections not yet closed). Sockets
+    /// in TIME-WAIT and listeners do not count.
+    fn busy(&self) -> bool;
+}
+
+/// What a host may do during a callback.
+#[derive(Debug)]
+pub struct HostCx<'a> {
+    pub node: u32,
+    pub rng: &'a mut ChaCha8Rng,
+    pub rec: &'a mut Recorder,
+    out: &'a mut Vec<Outgoing>,
+    pool: &'a mut Vec<Vec<u8>>,
+}
+
+#[derive(Debug)]
+struct Outgoing {
+    bytes: Vec<u8>,
+    seg: u32,
+}
+
+impl HostCx<'_> {
+    /// Puts a TCP segment on the wire: records it, then hands it to the
+    /// first link once the callback returns. Returns its trace index.
+    pub fn send(&mut self, now: Instant, ip: &Ipv4Repr, tcp: &TcpRepr<'_>, meta: SegMeta) -> u32 {
+        let seg = self.rec.segment_sent(now, self.node, ip, tcp, meta);
+        let mut bytes = self.pool.pop().unwrap_or_default();
+        let len = Ipv4Repr::HEADER_LEN + tcp.buffer_len();
+        bytes.clear();
+        bytes.resize(len, 0);
+        let mut ip = *ip;
+        ip.payload_len = tcp.buffer_len();
+        let n = netstep_wire::emit_ipv4_tcp(&ip, tcp, &mut bytes);
+        bytes.truncate(n);
+        self.out.push(Outgoing { bytes, seg });
+        seg
+    }
+}
+
+/// A packet hook on a forwarding node: NAT and firewalls.
+pub trait Middlebox: std::fmt::Debug {
+    /// Inspects (and may rewrite) a packet arriving from `from_node`.
+    fn process(
+        &mut self,
+        now: Instant,
+        packet: &mut Vec<u8>,
+        seg: u32,
+        from_node: u32,
+        rec: &mut Recorder,
+    ) -> Result<(), DropReason>;
+}
+
+/// A scenario fault, resolved.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub action: FaultAction,
+    pub matcher: Matcher,
+    /// How many matching segments to act on; 0 means all.
+    pub count: u32,
+    pub delay: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    Drop,
+    Delay,
+    Duplicate,
+    Corrupt,
+}
+
+enum NodeKind {
+    Host(Box<dyn HostStack>),
+    Router(Option<Box<dyn Middlebox>>),
+}
+
+impl std::fmt::Debug for NodeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodeKind::Host(_) => f.write_str("Host"),
+            NodeKind::Router(m) => write!(f, "Router({m:?})"),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Node {
+    kind: NodeKind,
+    graph_ix: NodeIndex,
+    rng: ChaCha8Rng,
+    /// The earliest wake-up already in the queue for this host.
+    wake_scheduled: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct Link {
+    ends: [u32; 2],
+    dirs: [LinkDir; 2],
+}
+
+#[derive(Debug)]
+enum Ev {
+    Arrive {
+        node: u32,
+        from: u32,
+        packet: Vec<u8>,
+        seg: u32,
+        corrupt_bit: Option<u32>,
+    },
+    Wake {
+        node: u32,
+    },
+}
+
+/// Builds a [`Network`].
+#[derive(Debug)]
+pub struct NetworkBuilder {
+    seed: u64,
+    rec: Recorder,
+    nodes: Vec<Node>,
+    names: Vec<String>,
+    graph: UnGraph<u32, u32>,
+    links: Vec<Link>,
+    addr_owner: BTreeMap<Ipv4Addr, u32>,
+    faults: Vec<Fault>,
+}
+
+impl NetworkBuilder {
+    pub fn new(scenario: ScenarioInfo) -> Self {
+        NetworkBuilder {
+            seed: scenario.seed,
+            rec: Recorder::new(scenario),
+            nodes: Vec::new(),
+            names: Vec::new(),
+            graph: UnGraph::new_undirected(),
+            links: Vec::new(),
+            addr_owner: BTreeMap::new(),
+            faults: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, info: NodeInfo, kind: NodeKind) -> u32 {
+        let key = format!("host:{}", info.name);
+        let id = self.rec.add_node(info.clone());
+        for a in &info.addrs {
+            self.addr_owner.entry(*a).or_insert(id);
+        }
+        self.names.push(info.name);
+        let graph_ix = self.graph.add_node(id);
+        self.nodes.push(Node {
+            kind,
+            graph_ix,
+            rng: rng::stream(self.seed, &key),
+            wake_scheduled: None,
+        });
+        id
+    }
+
+    /// Adds an end host running `stack`.
+    pub fn host(&mut self, info: NodeInfo, stack: Box<dyn HostStack>) -> u32 {
+        self.add(info, NodeKind::Host(stack))
+    }
+
+    /// Adds a forwarding node, with an optional packet hook.
+    pub fn router(&mut self, info: NodeInfo, hook: Option<Box<dyn Middlebox>>) -> u32 {
+        self.add(info, NodeKind::Router(hook))
+    }
+
+    /// Joins nodes `a` and `b` with a link; `ab` and `ba` are the settings
+    /// of each direction.
+    pub fn link(&mut self, a: u32, b: u32, ab: LinkParams, ba: LinkParams) {
+        let id = self.links.len() as u32;
+        let (na, nb) = (&self.names[a as usize], &self.names[b as usize]);
+        let dirs = [
+            LinkDir::new(ab, rng::stream(self.seed, &format!("link:{na}->{nb}"))),
+            LinkDir::new(ba, rng::stream(self.seed, &format!("link:{nb}->{na}"))),
+        ];
+        self.graph.add_edge(
+            self.nodes[a as usize].graph_ix,
+            self.nodes[b as usize].graph_ix,
+            id,
+        );
+        self.links.push(Link { ends: [a, b], dirs });
+    }
+
+    pub fn fault(&mut self, fault: Fault) {
+        self.faults.push(fault);
+    }
+
+    pub fn build(self) -> Network {
+        let n = self.nodes.len();
+        // next_hop[from][to] = (link, direction index)
+        let mut next_hop = vec![vec![None; n]; n];
+        for to in 0..n {
+            let dist = self.distances_to(to as u32);
+            for from in 0..n {
+                if from == to || dist[from] == u64::MAX {
+                    continue;
+                }
+                let g = self.nodes[from].graph_ix;
+                let best = self
+                    .graph
+                    .edges(g)
+                    .filter_map(|e| {
+                        let link = *e.weight();
+                        let l = &self.links[link as usize];
+                        let dir = usize::from(l.ends[0] != from as u32);
+                        let other = l.ends[1 - dir] as usize;
+                        let w = l.dirs[dir].params.delay.as_nanos().max(1);
+                        (dist[other] != u64::MAX && dist[other].saturating_add(w) == dist[from])
+                            .then_some((link, dir as u8))
+                    })
+                    .min();
+                next_hop[from][to] = best;
+            }
+        }
+        Network {
+            now: Instant::ZERO,
+            queue: EventQueue::default(),
+            nodes: self.nodes,
+            links: self.links,
+            next_hop,
+            addr_owner: self.addr_owner,
+            rec: self.rec,
+            faults: self.faults.into_iter().map(|f| (f, 0, 0)).collect(),
+            pool: Vec::new(),
+            out: Vec::new(),
+            started: false,
+            in_flight: 0,
+        }
+    }
+
+    /// Shortest distances (sum of link delays) from every node to `to`.
+    fn distances_to(&self, to: u32) -> Vec<u64> {
+        let n = self.nodes.len();
+        let mut dist = vec![u64::MAX; n];
+        dist[to as usize] = 0;
+        // Bellman-Ford style relaxation: topologies are small, and this
+        // keeps tie-breaking independent of heap order.
+        for _ in 0..n {
+            let mut changed = false;
+            for l in &self.links {
+                for dir in 0..2 {
+                    let (u, v) = (l.ends[dir] as usize, l.ends[1 - dir] as usize);
+                    let w = l.dirs[dir].params.delay.as_nanos().max(1);
+                    if dist[v] != u64::MAX && dist[v].saturating_add(w) < dist[u] {
+                        dist[u] = dist[v] + w;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        dist
+    }
+}
+
+/// A built network, ready to run.
+#[derive(Debug)]
+pub struct Network {
+    now: Instant,
+    queue: EventQueue<Ev>,
+    nodes: Vec<Node>,
+    links: Vec<Link>,
+    next_hop: Vec<Vec<Option<(u32, u8)>>>,
+    addr_owner: BTreeMap<Ipv4Addr, u32>,
+    rec: Recorder,
+    /// Each fault with how many segments it has matched and acted on.
+    faults: Vec<(Fault, u32, u32)>,
+    pool: Vec<Vec<u8>>,
+    out: Vec<Outgoing>,
+    started: bool,
+    in_flight: usize,
+}
+
+/// Bounds that stop a run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunLimits {
+    pub time: Instant,
+    pub events: u64,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        RunLimits {
+            time: Instant::from_millis(600_000),
+            events: 50_000_000,
+        }
+    }
+}
+
+impl Network {
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.rec
+    }
+
+    /// Runs until nothing is left to do or a limit is reached, and returns
+    /// the trace.
+    pub fn run(mut self, limits: RunLimits) -> Trace {
+        let reason = self.run_until(limits);
+        let end = self.now;
+        self.rec.finish(end, reason)
+    }
+
+    fn run_until(&mut self, limits: RunLimits) -> EndReason {
+        if !self.started {
+            self.started = true;
+            for node in 0..self.nodes.len() as u32 {
+                self.with_host(node, |h, now, cx| h.start(now, cx));
+            }
+        }
+        let mut events = 0u64;
+        loop {
+            if self.in_flight == 0 && !self.any_busy() {
+                return EndReason::Quiescent;
+            }
+            let Some(t) = self.queue.peek_time() else {
+                return EndReason::Quiescent;
+            };
+            if t > limits.time {
+                self.now = limits.time;
+                return EndReason::TimeLimit;
+            }
+            if events >= limits.events {
+                return EndReason::EventLimit;
+            }
+            events += 1;
+            let Some((t, ev)) = self.queue.pop() else {
+                return EndReason::Quiescent;
+            };
+            self.now = t;
+            match ev {
+                Ev::Wake { node } => {
+                    let n = &mut self.nodes[node as usize];
+                    if n.wake_scheduled == Some(t) {
+                        n.wake_scheduled = None;
+                    }
+                    let due = match &n.kind {
+                        NodeKind::Host(h) => h.next_wakeup().is_some_and(|d| d <= t),
+                        NodeKind::Router(_) => false,
+                    };
+                    if due {
+                        self.with_host(node, |h, now, cx| h.on_wakeup(now, cx));
+                    } else {
+                        self.schedule_wake(node);
+                    }
+                }
+                Ev::Arrive {
+                    node,
+                    from,
+                    packet,
+                    seg,
+                    corrupt_bit,
+                } => {
+                    self.in_flight -= 1;
+                    self.arrive(node, from, packet, seg, corrupt_bit);
+                }
+            }
+        }
+    }
+
+    fn any_busy(&self) -> bool {
+        self.nodes.iter().any(|n| match &n.kind {
+            NodeKind::Host(h) => h.busy(),
+            NodeKind::Router(_) => false,
+        })
+    }
+
+    /// Runs a host callback with its context, then sends what it queued and
+    /// reschedules its wake-up.
+    fn with_host(
+        &mut self,
+        node: u32,
+        f: impl FnOnce(&mut dyn HostStack, Instant, &mut HostCx<'_>),
+    ) {
+        let now = self.now;
+        let n = &mut self.nodes[node as usize];
+        let NodeKind::Host(host) = &mut n.kind else {
+            return;
+        };
+        let mut cx = HostCx {
+            node,
+            rng: &mut n.rng,
+            rec: &mut self.rec,
+            out: &mut self.out,
+            pool: &mut self.pool,
+        };
+        f(host.as_mut(), now, &mut cx);
+        let out = std::mem::take(&mut self.out);
+        for o in out {
+            self.originate(node, o.bytes, o.seg);
+        }
+        self.schedule_wake(node);
+    }
+
+    fn schedule_wake(&mut self, node: u32) {
+        let n = &mut self.nodes[node as usize];
+        let NodeKind::Host(h) = &n.kind else {
+            return;
+        };
+        if let Some(d) = h.next_wakeup() {
+            let d = d.max(self.now);
+            if n.wake_scheduled.is_none_or(|s| d < s) {
+                n.wake_scheduled = Some(d);
+                self.queue.push(d, Ev::Wake { node });
+            }
+        }
+    }
+
+    /// A host's own segment: apply scenario faults, then route it.
+    fn originate(&mut self, node: u32, mut packet: Vec<u8>, seg: u32) {
+        let mut extra = Duration::ZERO;
+        let mut duplicate = false;
+        for (fault, seen, acted) in &mut self.faults {
+            if !fault.matcher.matches(&self.rec.trace, seg as usize) {
+                continue;
+            }
+            *seen += 1;
+            if *seen < fault.matcher.nth.unwrap_or(1) || (fault.count != 0 && *acted >= fault.count)
+            {
+                continue;
+            }
+            *acted += 1;
+            match fault.action {
+                FaultAction::Drop => {
+                    let now = self.now;
+                    self.rec.set_fate(
+                        seg,
+                        Fate::Dropped {
+                            at: now,
+                            node,
+                            reason: DropReason::Fault,
+                        },
+                    );
+                    self.pool.push(packet);
+                    return;
+                }
+                FaultAction::Delay => extra += fault.delay,
+                FaultAction::Duplicate => duplicate = true,
+                FaultAction::Corrupt => {
+                    // Flip a bit in the TCP payload or header (after the
+                    // IPv4 header) so that the receiving host's checksum
+                    // catches it, as a corrupting link would.
+                    let n = &mut self.nodes[node as usize];
+                    let bits = ((packet.len() - Ipv4Repr::HEADER_LEN) * 8) as u64;
+                    let bit = Ipv4Repr::HEADER_LEN * 8
+                        + (rand_core::RngCore::next_u64(&mut n.rng) % bits.max(1)) as usize;
+                    packet[bit / 8] ^= 1 << (bit % 8);
+                }
+            }
+        }
+        if duplicate {
+            let copy = self.rec.duplicate(seg);
+            let mut p2 = self.pool.pop().unwrap_or_default();
+            p2.clear();
+            p2.extend_from_slice(&packet);
+            self.forward(node, node, p2, copy, extra);
+        }
+        self.forward(node, node, packet, seg, extra);
+    }
+
+    /// Sends `packet` from `node` toward its destination address.
+    fn forward(&mut self, node: u32, _prev: u32, packet: Vec<u8>, seg: u32, extra: Duration) {
+        let now = self.now;
+        let dst = Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19]);
+        let Some(&owner) = self.addr_owner.get(&dst) else {
+            self.drop(seg, node, DropReason::NoRoute, packet);
+            return;
+        };
+        let Some((link, dir)) = self.next_hop[node as usize][owner as usize] else {
+            self.drop(seg, node, DropReason::NoRoute, packet);
+            return;
+        };
+        let l = &mut self.links[link as usize];
+        let to = l.ends[1 - usize::from(dir)];
+        match l.dirs[usize::from(dir)].offer(now, packet.len(), extra) {
+            Offer::QueueFull => self.drop(seg, node, DropReason::QueueFull, packet),
+            Offer::Lost { at } => {
+                self.rec.set_fate(
+                    seg,
+                    Fate::Dropped {
+                        at,
+                        node,
+                        reason: DropReason::Loss,
+                    },
+                );
+                self.pool.push(packet);
+            }
+            Offer::Arrives {
+                at,
+                corrupt_bit,
+                duplicate_at,
+            } => {
+                if let Some(dup_at) = duplicate_at {
+                    let copy = self.rec.duplicate(seg);
+                    let mut p2 = self.pool.pop().unwrap_or_default();
+                    p2.clear();
+                    p2.extend_from_slice(&packet);
+                    self.in_flight += 1;
+                    self.queue.push(
+                        dup_at,
+                        Ev::Arrive {
+                            node: to,
+                            from: node,
+                            packet: p2,
+                            seg: copy,
+                            corrupt_bit: None,
+                        },
+                    );
+                }
+                self.in_flight += 1;
+                self.queue.push(
+                    at,
+                    Ev::Arrive {
+                        node: to,
+                        from: node,
+                        packet,
+                        seg,
+                        corrupt_bit,
+                    },
+                );
+            }
+        }
+    }
+
+    fn drop(&mut self, seg: u32, node: u32, reason: DropReason, packet: Vec<u8>) {
+        let at = self.now;
+        self.rec.set_fate(seg, Fate::Dropped { at, node, reason });
+        self.pool.push(packet);
+    }
+
+    fn arrive(
+        &mut self,
+        node: u32,
+        from: u32,
+        mut packet: Vec<u8>,
+        seg: u32,
+        corrupt_bit: Option<u32>,
+    ) {
+        if let Some(bit) = corrupt_bit {
+            let b = bit as usize;
+            if let Some(byte) = packet.get_mut(b / 8) {
+                *byte ^= 1 << (b % 8);
+            }
+        }
+        let now = self.now;
+        let n = &mut self.nodes[node as usize];
+        match &mut n.kind {
+            NodeKind::Router(hook) => {
+                // A router checks the IPv4 header (RFC 1812 5.2.2) but not
+                // the TCP checksum: a flipped bit in the TCP part travels on
+                // and is caught by the receiving host.
+                let Ok(mut ip) = netstep_wire::ipv4::Ipv4Packet::new_checked(&mut packet[..])
+                else {
+                    self.drop(seg, node, DropReason::Corrupted, packet);
+                    return;
+                };
+                if !ip.verify_checksum() {
+                    self.drop(seg, node, DropReason::Corrupted, packet);
+                    return;
+                }
+                if ip.ttl() <= 1 {
+                    self.drop(seg, node, DropReason::TtlExpired, packet);
+                    return;
+                }
+                ip.set_ttl(ip.ttl() - 1);
+                ip.fill_checksum();
+                if let Some(h) = hook
+                    && let Err(reason) = h.process(now, &mut packet, seg, from, &mut self.rec)
+                {
+                    self.drop(seg, node, reason, packet);
+                    return;
+                }
+                self.forward(node, from, packet, seg, Duration::ZERO);
+            }
+            NodeKind::Host(_) => {
+                let parsed = netstep_wire::parse_ipv4_tcp(&packet, true);
+                let (ip, tcp) = match parsed {
+                    Ok(p) => p,
+                    Err(_) => {
+                        self.drop(seg, node, DropReason::Corrupted, packet);
+                        return;
+                    }
+                };
+                if self.addr_owner.get(&ip.dst) != Some(&node) {
+                    self.drop(seg, node, DropReason::NotForUs, packet);
+                    return;
+                }
+                self.rec.set_fate(seg, Fate::Delivered { at: now });
+                let Node {
+                    kind: NodeKind::Host(host),
+                    rng,
+                    ..
+                } = &mut self.nodes[node as usize]
+                else {
+                    return;
+                };
+                let mut cx = HostCx {
+                    node,
+                    rng,
+                    rec: &mut self.rec,
+                    out: &mut self.out,
+                    pool: &mut self.pool,
+                };
+                host.on_packet(now, &ip, &tcp, seg, &mut cx);
+                let out = std::mem::take(&mut self.out);
+                for o in out {
+                    self.originate(node, o.bytes, o.seg);
+                }
+                self.schedule_wake(node);
+                self.pool.push(packet);
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The recorder: builds the [`Trace`] as the run happens.
+//!
+//! Connections are found by their 4-tuple in either direction, so a
+//! segment, a socket and an application write all land on the same
+//! connection record without the TCP stack knowing about the trace.
+
+use netstep_trace::{
+    ConnInfo, ConnVars, EndReason, Endpoint, Event, EventKind, Fate, Retransmission, ScenarioInfo,
+    SegCause, Segment, SocketInfo, Stream, TRACE_FORMAT_VERSION, TcpState, Trace,
+};
+use netstep_wire::{Instant, Ipv4Repr, SeqNumber, TcpRepr};
+use std::collections::BTreeMap;
+use std::net::SocketAddrV4;
+
+/// (initiator, responder) addresses of a connection.
+type Tuple = (SocketAddrV4, SocketAddrV4);
+
+/// Everything about a segment that is not in its headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegMeta {
+    pub cause: SegCause,
+    pub retransmission: Option<Retransmission>,
+    pub vars: ConnVars,
+}
+
+impl Default for SegMeta {
+    fn default() -> Self {
+        SegMeta {
+            cause: SegCause::Other,
+            retransmission: None,
+            vars: ConnVars::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Recorder {
+    pub trace: Trace,
+    conn_by_tuple: BTreeMap<Tuple, u32>,
+    /// Latest transmission of each (conn, dir, seq), to link a
+    /// retransmission to the segment it repeats.
+    last_tx: BTreeMap<(u32, u8, u32), u32>,
+    node_by_addr: BTreeMap<std::net::Ipv4Addr, u32>,
+}
+
+impl Recorder {
+    pub fn new(scenario: ScenarioInfo) -> Self {
+        Recorder {
+            trace: Trace {
+                version: TRACE_FORMAT_VERSION,
+                scenario,
+                nodes: Vec::new(),
+                conns: Vec::new(),
+                sockets: Vec::new(),
+                segments: Vec::new(),
+                events: Vec::new(),
+                streams: Vec::new(),
+                end_time: Instant::ZERO,
+                end_reason: EndReason::Quiescent,
+            },
+            conn_by_tuple: BTreeMap::new(),
+            last_tx: BTreeMap::new(),
+            node_by_addr: BTreeMap::new(),
+        }
+    }
+
+    pub fn add_node(&mut self, info: netstep_trace::NodeInfo) -> u32 {
+        let id = self.trace.nodes.len() as u32;
+        for a in &info.addrs {
+            self.node_by_addr.entry(*a).or_insert(id);
+        }
+        self.trace.nodes.push(info);
+        id
+    }
+
+    fn node_of(&self, addr: std::net::Ipv4Addr) -> Option<u32> {
+        self.node_by_addr.get(&addr).copied()
+    }
+
+    /// The connection between `a` and `b` and the direction `a -> b` has
+    /// in it, creating it (with `a` as initiator) when new.
+    pub fn conn_for(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
+        if let Some(&c) = self.conn_by_tuple.get(&(a, b)) {
+            return (c, 0);
+        }
+        if let Some(&c) = self.conn_by_tuple.get(&(b, a)) {
+            return (c, 1);
+        }
+        let id = self.trace.conns.len() as u32;
+        let node_a = self.node_of(*a.ip()).unwrap_or(u32::MAX);
+        let node_b = self.node_of(*b.ip()).unwrap_or(u32::MAX);
+        self.trace.conns.push(ConnInfo {
+            label: label.to_string(),
+            initiator: Endpoint {
+                node: node_a,
+                addr: a,
+            },
+            responder: Endpoint {
+                node: node_b,
+                addr: b,
+            },
+            initiator_isn: None,
+            responder_isn: None,
+            sockets: [None, None],
+            streams: [None, None],
+        });
+        self.conn_by_tuple.insert((a, b), id);
+        (id, 0)
+    }
+
+    /// Forgets a connection's 4-tuple once both ends are gone, so that a
+    /// later connection reusing it gets a record of its own.
+    pub fn retire_tuple(&mut self, a: SocketAddrV4, b: SocketAddrV4) {
+        self.conn_by_tuple.remove(&(a, b));
+        self.conn_by_tuple.remove(&(b, a));
+    }
+
+    /// Gives a connection its application label once known (the passive
+    /// side learns it only when the application accepts).
+    pub fn label_conn(&mut self, conn: u32, label: &str) {
+        if let Some(c) = self.trace.conns.get_mut(conn as usize)
+            && (c.label.is_empty() || c.label == "-")
+        {
+            c.label = label.to_string();
+        }
+    }
+
+    pub fn socket_created(
+        &mut self,
+        now: Instant,
+        node: u32,
+        local: SocketAddrV4,
+        remote: Option<SocketAddrV4>,
+        label: &str,
+    ) -> u32 {
+        let id = self.trace.sockets.len() as u32;
+        let conn = remote.map(|r| {
+            let (c, dir) = self.conn_for(local, r, label);
+            self.label_conn(c, label);
+            self.trace.conns[c as usize].sockets[usize::from(dir)] = Some(id);
+            c
+        });
+        self.trace.sockets.push(SocketInfo {
+            node,
+            local,
+            remote,
+            label: label.to_string(),
+            conn,
+            created: now,
+        });
+        id
+    }
+
+    /// Appends what an application wrote to its direction's stream.
+    pub fn app_wrote(&mut self, local: SocketAddrV4, remote: SocketAddrV4, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let (c, dir) = self.conn_for(local, remote, "-");
+        let slot = &mut self.trace.conns[c as usize].streams[usize::from(dir)];
+        let s = *slot.get_or_insert_with(|| {
+            let s = self.trace.streams.len() as u32;
+            self.trace.streams.push(Stream {
+                conn: c,
+                dir,
+                bytes: Vec::new(),
+            });
+            s
+        });
+        self.trace.streams[s as usize]
+            .bytes
+            .extend_from_slice(bytes);
+    }
+
+    /// Records a segment as its sender puts it on the wire; returns its index.
+    pub fn segment_sent(
+        &mut self,
+        now: Instant,
+        from: u32,
+        ip: &Ipv4Repr,
+        tcp: &TcpRepr<'_>,
+        meta: SegMeta,
+    ) -> u32 {
+        let src = SocketAddrV4::new(ip.src, tcp.src_port);
+        let dst = SocketAddrV4::new(ip.dst, tcp.dst_port);
+        let (conn, dir) = self.conn_for(src, dst, "-");
+        let flags = tcp.wire_flags();
+        {
+            let c = &mut self.trace.conns[conn as usize];
+            let isn = if dir == 0 {
+                &mut c.initiator_isn
+            } else {
+                &mut c.responder_isn
+            };
+            if flags.syn() && isn.is_none() {
+                *isn = Some(tcp.seq_number);
+            }
+        }
+        let isn = self.trace.isn(conn, dir);
+        let payload_offset = match isn {
+            // The first data byte is ISN + 1 (the SYN takes ISN).
+            Some(isn) if !tcp.payload.is_empty() => {
+                u64::from(tcp.seq_number.get().wrapping_sub(isn.get()).wrapping_sub(1))
+            }
+            _ => 0,
+        };
+        let index = self.trace.segments.len() as u32;
+        let mut retransmission = meta.retransmission;
+        if let Some(r) = &mut retransmission
+            && r.of_segment.is_none()
+        {
+            r.of_segment = self
+                .last_tx
+                .get(&(conn, dir, tcp.seq_number.get()))
+                .copied();
+        }
+        if tcp.segment_len() > 0 {
+            self.last_tx
+                .insert((conn, dir, tcp.seq_number.get()), index);
+        }
+        self.trace.segments.push(Segment {
+            time: now,
+            from,
+            to: self.node_of(ip.dst),
+            conn: Some(conn),
+            dir,
+            src,
+            dst,
+            ttl: ip.ttl,
+            ip_ident: ip.ident,
+            seq: tcp.seq_number,
+            ack: tcp.ack_number,
+            flags,
+            window: tcp.window,
+            options: tcp.options,
+            payload_offset,
+            payload_len: tcp.payload.len() as u32,
+            cause: meta.cause,
+            retransmission,
+            duplicate_of: None,
+            fate: Fate::InFlight,
+            vars: meta.vars,
+        });
+        index
+    }
+
+    /// A copy of segment `of` made by a link.
+    pub fn duplicate(&mut self, of: u32) -> u32 {
+        let mut s = self.trace.segments[of as usize].clone();
+        s.duplicate_of = Some(of);
+        s.fate = Fate::InFlight;
+        let index = self.trace.segments.len() as u32;
+        self.trace.segments.push(s);
+        index
+    }
+
+    pub fn set_fate(&mut self, seg: u32, fate: Fate) {
+        if let Some(s) = self.trace.segments.get_mut(seg as usize) {
+            s.fate = fate;
+        }
+    }
+
+    pub fn event(&mut self, time: Instant, kind: EventKind) {
+        let after_segment = self.trace.segments.len() as u32;
+        self.trace.events.push(Event {
+            time,
+            after_segment,
+            kind,
+        });
+    }
+
+    pub fn state_change(
+        &mut self,
+        time: Instant,
+        socket: u32,
+        from: TcpState,
+        to: TcpState,
+        cause: String,
+        segment: Option<u32>,
+    ) {
+        self.event(
+            time,
+            EventKind::SocketState {
+                socket,
+                from,
+                to,
+                cause,
+                segment,
+            },
+        );
+    }
+
+    /// The ISN of `a`'s direction on the connection `a -> b`, if known.
+    pub fn isn_of(&self, a: SocketAddrV4, b: SocketAddrV4) -> Option<SeqNumber> {
+        if let Some(&c) = self.conn_by_tuple.get(&(a, b)) {
+            return self.trace.isn(c, 0);
+        }
+        let c = *self.conn_by_tuple.get(&(b, a))?;
+        self.trace.isn(c, 1)
+    }
+
+    pub fn finish(mut self, end: Instant, reason: EndReason) -> Trace {
+        self.trace.end_time = end;
+        self.trace.end_reason = reason;
+        self.trace
+    }
+}
