@@ -5,6 +5,7 @@
 //! exporters, `netstep check`) reads only this crate's types, so a saved
 //! trace is enough to replay a run elsewhere.
 
+pub mod json;
 pub mod matcher;
 pub mod model;
 pub mod walkthrough;
