@@ -701,6 +701,27 @@ impl TcpOptions {
         present.min(room.saturating_sub(4) / 8)
     }
 
+    /// The options as a receiver parses them back after [`TcpOptions::emit`]:
+    /// SACK blocks packed to the front and cut to
+    /// [`TcpOptions::emitted_sack_blocks`]. A repr that is already in this
+    /// form survives an emit/parse round trip unchanged.
+    #[must_use]
+    pub fn as_emitted(&self) -> TcpOptions {
+        let mut out = TcpOptions {
+            sack_blocks: [None; 3],
+            ..*self
+        };
+        let kept = self
+            .sack_blocks
+            .iter()
+            .flatten()
+            .take(self.emitted_sack_blocks());
+        for (slot, block) in out.sack_blocks.iter_mut().zip(kept) {
+            *slot = Some(*block);
+        }
+        out
+    }
+
     /// The option bytes [`TcpOptions::emit`] writes; always a multiple of 4.
     pub fn wire_len(&self) -> usize {
         let blocks = self.emitted_sack_blocks();
