@@ -1,1 +1,6 @@
-//! netstep-tui
+//! netstep-tui: the player a teacher puts on a projector and a student runs
+//! on a laptop.
+#![forbid(unsafe_code)]
+
+#[cfg(any(test, feature = "fixture"))]
+pub mod fixture;
