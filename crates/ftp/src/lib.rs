@@ -1,1 +1,10 @@
-//! netstep-ftp
+//! netstep-ftp: FTP as sans-IO state machines.
+//!
+//! Placeholder while the modules land.
+
+pub mod ascii;
+pub mod codec;
+pub mod conn;
+pub mod listing;
+
+pub mod vfs;
