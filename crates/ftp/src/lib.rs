@@ -6,5 +6,5 @@ pub mod ascii;
 pub mod codec;
 pub mod conn;
 pub mod listing;
-
+pub mod server;
 pub mod vfs;
