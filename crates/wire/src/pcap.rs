@@ -8,8 +8,10 @@
 //! shows them as packet comments. [`PcapWriter`] writes classic pcap
 //! (magic a1b2c3d4, microseconds), which has no place for comments. Both
 //! always write little-endian, so the same run gives the same bytes on any
-//! machine. Packets are meant to be Ethernet II frames made by
-//! [`crate::ethernet::wrap_ipv4`] (see that module for why).
+//! machine. `write_ipv4` frames an IPv4 packet for the file's link type
+//! ([`frame_ipv4`]); netstep's exports use LINKTYPE_ETHERNET with the
+//! synthetic header of [`crate::ethernet::wrap_ipv4`] (see that module for
+//! why).
 //!
 //! Reading: [`read_capture`] takes a whole file's bytes and detects classic
 //! pcap (either byte order, microsecond or nanosecond magic) or pcapng
@@ -33,6 +35,7 @@
 
 use crate::ethernet;
 use crate::time::Instant;
+use core::net::Ipv4Addr;
 use std::io::Write;
 use thiserror::Error;
 
@@ -133,6 +136,9 @@ pub enum PcapError {
         len: usize,
         max: usize,
     },
+
+    #[error("cannot frame an IPv4 packet for link type {0}")]
+    UnsupportedLinkType(u16),
 
     #[error("writing capture: {0}")]
     Io(#[from] std::io::Error),
@@ -284,6 +290,49 @@ pub fn ipv4_payload(link_type: LinkType, data: &[u8]) -> Option<&[u8]> {
         }
         _ => None,
     }
+}
+
+/// Replaces the contents of `out` with `ip_packet` framed for `link_type`:
+/// the inverse of [`ipv4_payload`]. Ethernet gets the synthetic header of
+/// [`ethernet::wrap_ipv4`], with the addresses read from the IPv4 header;
+/// NULL gets AF_INET in little-endian (the byte order this module writes);
+/// Linux cooked captures say "sent by us" from the source's synthetic MAC.
+pub fn frame_ipv4(
+    link_type: LinkType,
+    ip_packet: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), PcapError> {
+    let addr = |at: usize| {
+        ip_packet
+            .get(at..at + 4)
+            .map_or(Ipv4Addr::UNSPECIFIED, |b| {
+                Ipv4Addr::new(b[0], b[1], b[2], b[3])
+            })
+    };
+    let (src, dst) = (addr(12), addr(16));
+    out.clear();
+    match link_type {
+        LinkType::ETHERNET => ethernet::wrap_ipv4(ip_packet, src, dst, out),
+        LinkType::RAW | LinkType::IPV4 => out.extend_from_slice(ip_packet),
+        LinkType::NULL => {
+            out.extend_from_slice(&2u32.to_le_bytes());
+            out.extend_from_slice(ip_packet);
+        }
+        LinkType::LOOP => {
+            out.extend_from_slice(&2u32.to_be_bytes());
+            out.extend_from_slice(ip_packet);
+        }
+        // Packet type 4 ("sent by us"), ARPHRD_ETHER, 6-byte address
+        // padded to 8, EtherType.
+        LinkType::LINUX_SLL => {
+            out.extend_from_slice(&[0, 4, 0, 1, 0, 6]);
+            out.extend_from_slice(&ethernet::MacAddr::for_ipv4(src).0);
+            out.extend_from_slice(&[0, 0, 0x08, 0x00]);
+            out.extend_from_slice(ip_packet);
+        }
+        other => return Err(PcapError::UnsupportedLinkType(other.0)),
+    }
+    Ok(())
 }
 
 const PCAP_MAGIC_US: u32 = 0xa1b2_c3d4;
@@ -735,8 +784,10 @@ fn write_block<W: Write>(w: &mut W, block_type: u32, body: &[u8]) -> Result<(), 
 #[derive(Debug)]
 pub struct PcapngWriter<W: Write> {
     w: W,
+    link_type: LinkType,
     snaplen: u32,
     body: Vec<u8>,
+    frame: Vec<u8>,
 }
 
 impl<W: Write> PcapngWriter<W> {
@@ -763,7 +814,13 @@ impl<W: Write> PcapngWriter<W> {
         push_option(&mut body, OPT_IF_TSRESOL, &[9])?;
         push_option(&mut body, OPT_ENDOFOPT, &[])?;
         write_block(&mut w, BLOCK_IDB, &body)?;
-        Ok(PcapngWriter { w, snaplen, body })
+        Ok(PcapngWriter {
+            w,
+            link_type,
+            snaplen,
+            body,
+            frame: Vec::new(),
+        })
     }
 
     /// Writes one Enhanced Packet Block (pcapng 4.3): the packet at virtual
@@ -802,6 +859,22 @@ impl<W: Write> PcapngWriter<W> {
         write_block(&mut self.w, BLOCK_EPB, &self.body)
     }
 
+    /// Writes an IPv4 packet framed for the file's link type by
+    /// [`frame_ipv4`] (for Ethernet: the synthetic header netstep's
+    /// exports use).
+    pub fn write_ipv4(
+        &mut self,
+        time: Instant,
+        ip_packet: &[u8],
+        comment: Option<&str>,
+    ) -> Result<(), PcapError> {
+        let mut frame = core::mem::take(&mut self.frame);
+        let result = frame_ipv4(self.link_type, ip_packet, &mut frame)
+            .and_then(|()| self.write_packet(time, &frame, comment));
+        self.frame = frame;
+        result
+    }
+
     /// Flushes the underlying writer.
     pub fn flush(&mut self) -> Result<(), PcapError> {
         self.w.flush()?;
@@ -822,7 +895,9 @@ impl<W: Write> PcapngWriter<W> {
 #[derive(Debug)]
 pub struct PcapWriter<W: Write> {
     w: W,
+    link_type: LinkType,
     snaplen: u32,
+    frame: Vec<u8>,
 }
 
 impl<W: Write> PcapWriter<W> {
@@ -843,7 +918,12 @@ impl<W: Write> PcapWriter<W> {
         header[16..20].copy_from_slice(&written_snaplen.to_le_bytes());
         header[20..24].copy_from_slice(&u32::from(link_type.0).to_le_bytes());
         w.write_all(&header)?;
-        Ok(PcapWriter { w, snaplen })
+        Ok(PcapWriter {
+            w,
+            link_type,
+            snaplen,
+            frame: Vec::new(),
+        })
     }
 
     /// Writes one record. The time is cut to microseconds; seconds past
@@ -875,6 +955,22 @@ impl<W: Write> PcapWriter<W> {
         self.w.write_all(&record)?;
         self.w.write_all(captured)?;
         Ok(())
+    }
+
+    /// Writes an IPv4 packet framed for the file's link type by
+    /// [`frame_ipv4`] (for Ethernet: the synthetic header netstep's
+    /// exports use).
+    pub fn write_ipv4(
+        &mut self,
+        time: Instant,
+        ip_packet: &[u8],
+        comment: Option<&str>,
+    ) -> Result<(), PcapError> {
+        let mut frame = core::mem::take(&mut self.frame);
+        let result = frame_ipv4(self.link_type, ip_packet, &mut frame)
+            .and_then(|()| self.write_packet(time, &frame, comment));
+        self.frame = frame;
+        result
     }
 
     /// Flushes the underlying writer.

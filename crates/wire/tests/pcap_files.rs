@@ -6,8 +6,8 @@ mod common;
 use common::{Ng, handmade_pcap};
 use netstep_wire::ethernet;
 use netstep_wire::pcap::{
-    CaptureFormat, LinkType, PcapError, PcapWriter, PcapngWriter, UnitsPerSec, ipv4_payload,
-    read_capture,
+    CaptureFormat, LinkType, PcapError, PcapWriter, PcapngWriter, UnitsPerSec, frame_ipv4,
+    ipv4_payload, read_capture,
 };
 use netstep_wire::{
     Instant, Ipv4Addr, Ipv4Repr, SeqNumber, TcpFlags, TcpOptions, TcpRepr, emit_ipv4_tcp,
@@ -365,4 +365,36 @@ fn ipv4_payload_for_each_link_type() {
     assert_eq!(ipv4_payload(LinkType::LINUX_SLL, &sll_arp), None);
     assert_eq!(ipv4_payload(LinkType::LOOP, &af_inet_le), None);
     assert_eq!(ipv4_payload(LinkType(147), &ip), None);
+}
+
+#[test]
+fn frame_ipv4_is_the_inverse_of_ipv4_payload() {
+    let ip = ip_packet(b"TYPE I\r\n");
+    let mut out = vec![9; 3];
+    for link in [
+        LinkType::ETHERNET,
+        LinkType::RAW,
+        LinkType::IPV4,
+        LinkType::NULL,
+        LinkType::LOOP,
+        LinkType::LINUX_SLL,
+    ] {
+        frame_ipv4(link, &ip, &mut out).unwrap();
+        assert_eq!(ipv4_payload(link, &out), Some(&ip[..]), "{link:?}");
+    }
+    frame_ipv4(LinkType::ETHERNET, &ip, &mut out).unwrap();
+    assert_eq!(
+        out[..14],
+        frame(b"TYPE I\r\n")[..14],
+        "addresses come from the header"
+    );
+    assert!(matches!(
+        frame_ipv4(LinkType(147), &ip, &mut out),
+        Err(PcapError::UnsupportedLinkType(147))
+    ));
+
+    let mut w = PcapngWriter::new(Vec::new(), LinkType::NULL, 0).unwrap();
+    w.write_ipv4(Instant::ZERO, &ip, Some("null")).unwrap();
+    let c = read_capture(&w.into_inner().unwrap()).unwrap();
+    assert_eq!(c.ipv4_payload(&c.packets[0]), Some(&ip[..]));
 }

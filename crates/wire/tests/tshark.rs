@@ -394,11 +394,9 @@ fn our_pcapng_dissects_cleanly_with_comments() {
     let comment = comment_field();
     let session = session();
     let mut w = PcapngWriter::new(Vec::new(), LinkType::ETHERNET, 0).unwrap();
-    let mut frame = Vec::new();
     for s in &session {
-        let bytes = ip_bytes(&s.ip, &s.tcp);
-        ethernet::wrap_ipv4(&bytes, s.ip.src, s.ip.dst, &mut frame);
-        w.write_packet(s.time, &frame, s.comment).unwrap();
+        w.write_ipv4(s.time, &ip_bytes(&s.ip, &s.tcp), s.comment)
+            .unwrap();
     }
     let file = tmp("session.pcapng");
     std::fs::write(&file, w.into_inner().unwrap()).unwrap();
@@ -469,29 +467,6 @@ fn our_pcapng_dissects_cleanly_with_comments() {
     std::fs::remove_file(file).ok();
 }
 
-/// Wraps an IPv4 packet for each link type our reader unwraps.
-fn wrap(link: LinkType, ip: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    match link {
-        LinkType::ETHERNET => ethernet::wrap_ipv4(ip, CLIENT, SERVER, &mut out),
-        LinkType::RAW | LinkType::IPV4 => out.extend_from_slice(ip),
-        // AF_INET in the writer's (little-endian) byte order.
-        LinkType::NULL => {
-            out.extend_from_slice(&2u32.to_le_bytes());
-            out.extend_from_slice(ip);
-        }
-        // Linux cooked v1: outgoing (4), ARPHRD_ETHER, 6-byte address, IPv4.
-        LinkType::LINUX_SLL => {
-            out.extend_from_slice(&[0, 4, 0, 1, 0, 6]);
-            out.extend_from_slice(&ethernet::MacAddr::for_ipv4(CLIENT).0);
-            out.extend_from_slice(&[0, 0, 0x08, 0x00]);
-            out.extend_from_slice(ip);
-        }
-        other => panic!("no wrapper for {other:?}"),
-    }
-    out
-}
-
 #[test]
 fn every_link_type_we_read_is_one_wireshark_reads() {
     if tshark_missing() {
@@ -510,6 +485,7 @@ fn every_link_type_we_read_is_one_wireshark_reads() {
         LinkType::RAW,
         LinkType::IPV4,
         LinkType::NULL,
+        LinkType::LOOP,
         LinkType::LINUX_SLL,
     ] {
         for pcapng in [false, true] {
@@ -517,14 +493,14 @@ fn every_link_type_we_read_is_one_wireshark_reads() {
             let bytes = if pcapng {
                 let mut w = PcapngWriter::new(Vec::new(), link, 0).unwrap();
                 for (i, p) in packets.iter().enumerate() {
-                    w.write_packet(Instant::from_micros(i as u64), &wrap(link, p), None)
+                    w.write_ipv4(Instant::from_micros(i as u64), p, None)
                         .unwrap();
                 }
                 w.into_inner().unwrap()
             } else {
                 let mut w = PcapWriter::new(Vec::new(), link, 0).unwrap();
                 for (i, p) in packets.iter().enumerate() {
-                    w.write_packet(Instant::from_micros(i as u64), &wrap(link, p), None)
+                    w.write_ipv4(Instant::from_micros(i as u64), p, None)
                         .unwrap();
                 }
                 w.into_inner().unwrap()
