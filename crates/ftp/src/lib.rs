@@ -3,6 +3,7 @@
 //! Placeholder while the modules land.
 
 pub mod ascii;
+pub mod client;
 pub mod codec;
 pub mod conn;
 pub mod listing;
