@@ -24,6 +24,20 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+/// The top-level keys of a scenario file, as serde names them.
+const TOP_LEVEL: &[&str] = &[
+    "scenario",
+    "host",
+    "router",
+    "nat",
+    "firewall",
+    "link",
+    "ftp_server",
+    "ftp_client",
+    "fault",
+    "walkthrough",
+];
+
 /// Parses TOML syntax: the document, or its first syntax error.
 pub(crate) fn parse_toml(text: &str) -> Result<Spanned<DeTable<'_>>, Problem> {
     let (table, errors) = DeTable::parse_recoverable(text);
@@ -59,7 +73,21 @@ pub(crate) fn deserialize(
             "ftp_client" => each::<FtpClientSpec>(value, tree, &mut problems),
             "fault" => each::<FaultSpec>(value, tree, &mut problems),
             "walkthrough" => walkthrough(value, tree, &mut problems),
-            _ => {}
+            other => {
+                let names = TOP_LEVEL
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>();
+                let message = format!(
+                    "unknown field `{other}`, expected one of {}",
+                    names.join(", ")
+                );
+                problems.push(unknown_key(
+                    message.trim_start_matches("unknown field "),
+                    key.span(),
+                    tree,
+                ));
+            }
         }
     }
     // Whatever the per-part pass could not see (an unknown top-level key,
@@ -152,7 +180,11 @@ pub(crate) fn translate(e: &toml::de::Error, tree: &Node) -> Problem {
 fn custom(msg: &str, span: Range<usize>) -> Problem {
     match msg.split_once(": ") {
         Some((m, h)) if !h.is_empty() => Problem::at(span, m).hint(h),
-        _ => Problem::at(span, msg),
+        // "`abc` is not a number followed by a unit (like `250ms` or `1.5s`)"
+        _ => match msg.strip_suffix(')').and_then(|m| m.split_once(" (like ")) {
+            Some((m, like)) => Problem::at(span, m).hint(format!("write it like {like}")),
+            None => Problem::at(span, msg),
+        },
     }
 }
 
@@ -170,6 +202,11 @@ fn unknown_key(rest: &str, span: Range<usize>, tree: &Node) -> Problem {
         .trim_end()
         .to_string();
     let hint = match suggest::nearest(&word, names.iter().copied()) {
+        // With few keys, the list says more than a guess.
+        Some(n) if names.len() <= 4 => Some(format!(
+            "did you mean `{n}`? the keys allowed here are {}",
+            suggest::list(&names)
+        )),
         Some(n) => Some(format!("did you mean `{n}`?")),
         None if names.is_empty() => Some("this table takes no keys".into()),
         None => Some(format!(
@@ -241,8 +278,13 @@ fn invalid_type(rest: &str, span: Range<usize>) -> Problem {
     let exp = plain_expected(expected);
     let message = format!("expected {exp}, found {found_plain}");
     let numeric = is_numeric(expected);
-    let hint = if found.starts_with("string") && numeric {
+    let quoted_number = found
+        .strip_prefix("string ")
+        .is_some_and(|s| s.trim_matches('"').trim().parse::<f64>().is_ok());
+    let hint = if quoted_number && numeric {
         Some("numbers are written without quotes".to_string())
+    } else if numeric {
+        Some("write a number, without quotes".to_string())
     } else if found.starts_with("string") && expected == "a boolean" {
         Some("write `true` or `false`, without quotes".to_string())
     } else if expected == "a string" && !found.starts_with("map") && !found.starts_with("sequence")
@@ -285,7 +327,7 @@ fn plain_expected(expected: &str) -> String {
         "u8" => "a whole number from 0 to 255".into(),
         "u16" => "a whole number from 0 to 65535".into(),
         "u32" => "a whole number from 0 to 4294967295".into(),
-        "u64" => "a whole number, 0 or more".into(),
+        "u64" => "a whole number (0 or more)".into(),
         "i8" => "a whole number from -128 to 127".into(),
         "i16" | "i32" | "i64" => "a whole number".into(),
         "f32" | "f64" => "a number".into(),
@@ -347,6 +389,13 @@ fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
         };
     }
     match msg.split_once(", expected ") {
+        Some((m, "nothing")) => Problem::at(span, m).hint("remove it"),
+        // A single token: say where it goes.
+        Some((m, exp))
+            if exp.starts_with('`') && exp.ends_with('`') && exp.matches('`').count() == 2 =>
+        {
+            Problem::at(span, m).hint(format!("add {exp} here"))
+        }
         Some((m, exp)) => Problem::at(span, m).hint(format!("expected {exp}")),
         None => Problem::at(span, msg),
     }
@@ -415,6 +464,21 @@ mod tests {
             panic!()
         };
         assert_eq!(&text[span.clone()], "\"250\"");
+    }
+
+    #[test]
+    fn every_unknown_top_level_key_is_reported() {
+        let p = problems(&format!(
+            "{HEAD}[[hosts]]\nname = \"a\"\n[[links]]\na = \"a\"\n"
+        ));
+        let msgs: Vec<_> = p.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "unknown key `hosts` at the top level",
+                "unknown key `links` at the top level"
+            ]
+        );
     }
 
     #[test]

@@ -236,7 +236,14 @@ impl<'de> Deserialize<'de> for DelayedAckSetting {
                 }
                 v.parse::<Duration>()
                     .map(DelayedAckSetting::After)
-                    .map_err(|e| E::custom(format!("{e}, or \"off\"")))
+                    .map_err(|e| match e {
+                        netstep_wire::DurationParseError::MissingUnit(t) => E::custom(format!(
+                            "`{t}` has no unit: write \"{t}ms\", or \"off\" to acknowledge at once"
+                        )),
+                        _ => E::custom(format!(
+                            "`{v}` is neither a duration nor \"off\": write e.g. \"200ms\", or \"off\" to acknowledge at once"
+                        )),
+                    })
             }
             fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
                 if v {
@@ -494,7 +501,8 @@ impl std::str::FromStr for Bandwidth {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
-        let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        let unit = unit.trim();
+        let scale: f64 = match unit.to_ascii_lowercase().as_str() {
             "bit" | "bps" => 1.0,
             "kbit" | "kbps" => 1e3,
             "mbit" | "mbps" => 1e6,
@@ -504,9 +512,15 @@ impl std::str::FromStr for Bandwidth {
                     "`{t}` has no unit: write e.g. \"100Mbit\" or \"56kbit\""
                 ));
             }
-            u => {
+            // Bytes: say so, since "MB" is the usual slip.
+            _ if unit.ends_with('B') => {
                 return Err(format!(
-                    "unknown bandwidth unit `{u}`: use bit, kbit, Mbit or Gbit"
+                    "`{unit}` counts bytes, and bandwidth is in bits: write kbit, Mbit or Gbit (1 byte is 8 bits)"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "unknown bandwidth unit `{unit}`: use bit, kbit, Mbit or Gbit"
                 ));
             }
         };

@@ -417,21 +417,26 @@ impl<'s> Walk<'s> {
                     }
                     return self.set_in(Slot::of_item(item), i + 1, value);
                 }
-                // A key that is not there yet: create it if the format has it.
-                if let Err(known) = self.check_key(seg) {
-                    let hint = suggest::hint(
-                        seg,
-                        &known.iter().map(String::as_str).collect::<Vec<_>>(),
-                        "the keys there are",
-                    );
-                    return Err(self.problem(
-                        i,
-                        format!("`{seg}` is not a key of {}", self.here()),
-                        hint,
-                    ));
-                }
+                // Keys that are not there yet: create them if the format has them.
                 let created = self.trail.len();
-                self.trail.push(Seg::Key(seg.to_string()));
+                for (k, key) in segs.iter().enumerate().skip(i) {
+                    if let Err(known) = self.check_key(key) {
+                        let hint = suggest::hint(
+                            key,
+                            &known.iter().map(String::as_str).collect::<Vec<_>>(),
+                            "the keys there are",
+                        );
+                        return Err(self.problem(
+                            k,
+                            format!("`{key}` is not a key of {}", self.here()),
+                            hint,
+                        ));
+                    }
+                    let below = self.schema_for_key(key).unwrap_or(&Json::Null);
+                    self.schema_at.push(below);
+                    self.trail.push(Seg::Key(key.clone()));
+                }
+                self.trail.truncate(created + 1);
                 let mut nested = value;
                 for k in segs[i + 1..].iter().rev() {
                     let mut t = InlineTable::new();

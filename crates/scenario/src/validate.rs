@@ -23,9 +23,8 @@ use std::net::Ipv4Addr;
 use std::ops::Range;
 use toml::Spanned;
 
-/// The TCP profile presets. Kept here until `netstep-tcp` exports
-/// `Profile::PRESETS`; the simulator maps these names to profiles.
-pub const PROFILES: &[&str] = &["classic-windows", "linux"];
+/// The TCP profile presets a host may name (`Profile::by_name` knows each).
+pub const PROFILES: &[&str] = netstep_tcp::Profile::PRESETS;
 
 /// The connection labels applications give their connections (FTP's).
 pub const CONN_LABELS: &[&str] = &["control", "data"];
