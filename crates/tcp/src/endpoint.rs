@@ -1,0 +1,777 @@
+//! One simulated host's TCP: the port table, listeners, connections, the
+//! ephemeral port allocator, the transmit queue and the timer heap.
+//!
+//! Method kinds follow quinn-proto: getters; `handle_*` for input (a
+//! segment, the passing of time); mutators for the application (`connect`,
+//! `send`, `close`...); `poll_*` for output (segments, the next deadline,
+//! events). Nothing here reads a clock or draws randomness of its own.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::net::SocketAddrV4;
+
+use netstep_wire::ipv4::protocol;
+use netstep_wire::{Instant, Ipv4Addr, Ipv4Repr, SeqNumber, TcpFlags, TcpOptions, TcpRepr};
+use rand_core::RngCore;
+
+use crate::conn::{Conn, Events, NewConn};
+use crate::profile::{EphemeralKind, Profile};
+use crate::types::*;
+
+/// RSTs for closed ports waiting to be sent. RFC 9293 3.10.7.1 asks for a
+/// reset, not for an unbounded queue: beyond this many, more are dropped
+/// (real stacks rate-limit them too).
+const MAX_PENDING_RSTS: usize = 256;
+
+/// How a listener accepts connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenOptions {
+    /// Accept exactly one connection, then stop listening (an FTP client's
+    /// data port: `listen`, one `accept`, close the listening socket).
+    pub once: bool,
+    /// Accept only SYNs from this address; others are answered as a closed
+    /// port would (RST).
+    pub remote: Option<Ipv4Addr>,
+    /// The ISN of connections accepted here, instead of the profile's or a
+    /// random one.
+    pub isn: Option<u32>,
+}
+
+/// How an active open is made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// The local port; `None` takes an ephemeral port.
+    pub local_port: Option<u16>,
+    /// The ISN, instead of the profile's or a random one.
+    pub isn: Option<u32>,
+    /// Disable Nagle's algorithm (`TCP_NODELAY`); `None` follows the
+    /// profile.
+    pub nodelay: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+struct Listener {
+    port: u16,
+    opts: ListenOptions,
+    open: bool,
+}
+
+/// A RST answering a segment that matched no connection.
+#[derive(Debug, Clone, Copy)]
+struct ClosedPortRst {
+    dst: Ipv4Addr,
+    src_port: u16,
+    dst_port: u16,
+    seq: SeqNumber,
+    ack: Option<SeqNumber>,
+    reason: RstReason,
+}
+
+/// The TCP of one host. See the crate documentation for how to drive it.
+#[derive(Debug)]
+pub struct Endpoint {
+    addr: Ipv4Addr,
+    profile: Profile,
+    /// Indexed by `ConnId`; closed connections stay (small, buffers freed)
+    /// so ids are never reused and late calls get a clean error.
+    conns: Vec<Conn>,
+    /// (local port, remote address, remote port) to connection.
+    demux: BTreeMap<(u16, Ipv4Addr, u16), ConnId>,
+    listeners: Vec<Listener>,
+    listen_ports: BTreeMap<u16, ListenerId>,
+    /// How many listeners and connections use each local port.
+    port_use: BTreeMap<u16, u32>,
+    next_port: Option<u16>,
+    ident: u16,
+    events: Events,
+    rsts: VecDeque<ClosedPortRst>,
+    /// Connections that may have something to send, smallest id first.
+    tx_queue: BinaryHeap<Reverse<u32>>,
+    /// (deadline, connection, generation); stale entries are skipped.
+    timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+}
+
+impl Endpoint {
+    pub fn new(addr: Ipv4Addr, profile: Profile) -> Endpoint {
+        Endpoint {
+            addr,
+            profile,
+            conns: Vec::new(),
+            demux: BTreeMap::new(),
+            listeners: Vec::new(),
+            listen_ports: BTreeMap::new(),
+            port_use: BTreeMap::new(),
+            next_port: None,
+            ident: 0,
+            events: VecDeque::new(),
+            rsts: VecDeque::new(),
+            tx_queue: BinaryHeap::new(),
+            timers: BinaryHeap::new(),
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Getters.
+
+    pub fn addr(&self) -> Ipv4Addr {
+        self.addr
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn state(&self, conn: ConnId) -> Option<State> {
+        self.conn(conn).map(|c| c.state)
+    }
+
+    pub fn snapshot(&self, conn: ConnId) -> Option<ConnSnapshot> {
+        self.conn(conn).map(Conn::snapshot)
+    }
+
+    /// The connection's variables now.
+    pub fn vars(&self, conn: ConnId) -> Option<ConnVars> {
+        self.conn(conn).map(Conn::vars)
+    }
+
+    pub fn local_addr(&self, conn: ConnId) -> Option<SocketAddrV4> {
+        self.conn(conn).map(|c| c.local)
+    }
+
+    pub fn remote_addr(&self, conn: ConnId) -> Option<SocketAddrV4> {
+        self.conn(conn).map(|c| c.remote)
+    }
+
+    /// The listener that accepted this connection, if it was a passive open.
+    pub fn listener_of(&self, conn: ConnId) -> Option<ListenerId> {
+        self.conn(conn).and_then(|c| c.listener)
+    }
+
+    /// Connections not yet CLOSED, by id.
+    pub fn conns(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.conns
+            .iter()
+            .filter(|c| c.state != State::Closed)
+            .map(|c| c.id)
+    }
+
+    pub fn is_listening(&self, id: ListenerId) -> bool {
+        self.listeners.get(id.0 as usize).is_some_and(|l| l.open)
+    }
+
+    /// The port a listener listens on.
+    pub fn listener_port(&self, id: ListenerId) -> Option<u16> {
+        self.listeners.get(id.0 as usize).map(|l| l.port)
+    }
+
+    /// Whether a listener or a connection uses this local port.
+    pub fn port_in_use(&self, port: u16) -> bool {
+        self.port_use.get(&port).is_some_and(|&n| n > 0)
+    }
+
+    /// Bytes waiting to be read.
+    pub fn recv_available(&self, conn: ConnId) -> usize {
+        self.conn(conn).map_or(0, Conn::recv_available)
+    }
+
+    /// Free space in the send buffer: how much `send` would take now.
+    pub fn send_capacity(&self, conn: ConnId) -> usize {
+        self.conn(conn).map_or(0, Conn::send_capacity)
+    }
+
+    /// The peer's FIN has arrived: once the buffered data is read, the
+    /// stream has ended.
+    pub fn peer_closed(&self, conn: ConnId) -> bool {
+        self.conn(conn).is_some_and(Conn::peer_closed)
+    }
+
+    fn conn(&self, id: ConnId) -> Option<&Conn> {
+        self.conns.get(id.0 as usize)
+    }
+
+    // ---------------------------------------------------------------
+    // Listeners and the port table.
+
+    /// Listens on `port` for any number of connections (passive OPEN).
+    pub fn listen(&mut self, port: u16) -> Result<ListenerId, TcpError> {
+        self.listen_with(port, ListenOptions::default())
+    }
+
+    /// Listens on `port` for exactly one connection, optionally only from
+    /// `remote`: an FTP client's active-mode data port.
+    pub fn listen_on_port(
+        &mut self,
+        port: u16,
+        remote: Option<Ipv4Addr>,
+    ) -> Result<ListenerId, TcpError> {
+        self.listen_with(
+            port,
+            ListenOptions {
+                once: true,
+                remote,
+                isn: None,
+            },
+        )
+    }
+
+    pub fn listen_with(&mut self, port: u16, opts: ListenOptions) -> Result<ListenerId, TcpError> {
+        if self.listen_ports.contains_key(&port) {
+            return Err(TcpError::AddrInUse);
+        }
+        let id = ListenerId(self.listeners.len() as u32);
+        self.listeners.push(Listener {
+            port,
+            opts,
+            open: true,
+        });
+        self.listen_ports.insert(port, id);
+        *self.port_use.entry(port).or_insert(0) += 1;
+        Ok(id)
+    }
+
+    /// Stops listening. Connections it already created carry on.
+    pub fn unlisten(&mut self, id: ListenerId) {
+        let Some(l) = self.listeners.get_mut(id.0 as usize) else {
+            return;
+        };
+        if !l.open {
+            return;
+        }
+        l.open = false;
+        let port = l.port;
+        self.listen_ports.remove(&port);
+        self.release_port(port);
+    }
+
+    fn release_port(&mut self, port: u16) {
+        if let Some(n) = self.port_use.get_mut(&port) {
+            *n -= 1;
+            if *n == 0 {
+                self.port_use.remove(&port);
+            }
+        }
+    }
+
+    /// A free local port from the profile's ephemeral range: the next one
+    /// in order (sequential) or RFC 6056 Algorithm 1 (random start, then
+    /// the next free one). Ports used by a listener or a connection (TIME-
+    /// WAIT included) are skipped. The port is not reserved until a
+    /// listener or connection uses it.
+    pub fn alloc_ephemeral_port(&mut self, rng: &mut impl RngCore) -> Result<u16, TcpError> {
+        let e = self.profile.ephemeral;
+        let (first, last) = (e.first.min(e.last), e.first.max(e.last));
+        let count = u32::from(last - first) + 1;
+        let at = |i: u32| first + (i % count) as u16;
+        match e.kind {
+            EphemeralKind::Sequential => {
+                let start = self
+                    .next_port
+                    .or(e.start)
+                    .unwrap_or(first)
+                    .clamp(first, last);
+                let base = u32::from(start - first);
+                for i in 0..count {
+                    let port = at(base + i);
+                    if !self.port_in_use(port) {
+                        self.next_port = Some(at(base + i + 1));
+                        return Ok(port);
+                    }
+                }
+            }
+            EphemeralKind::Random => {
+                // RFC 6056 3.3.1: next_ephemeral = min_ephemeral +
+                // (random() % num_ephemeral), then count up.
+                let base = rng.next_u32() % count;
+                for i in 0..count {
+                    let port = at(base + i);
+                    if !self.port_in_use(port) {
+                        return Ok(port);
+                    }
+                }
+            }
+        }
+        Err(TcpError::NoEphemeralPorts)
+    }
+
+    /// Sets the next IP identification value (the simulator may seed it).
+    pub fn set_next_ip_ident(&mut self, ident: u16) {
+        self.ident = ident;
+    }
+
+    // ---------------------------------------------------------------
+    // Application calls.
+
+    /// Active OPEN (RFC 9293 3.10.1): the SYN goes out on the next
+    /// `poll_transmit`.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        remote: SocketAddrV4,
+        local_port: Option<u16>,
+        rng: &mut impl RngCore,
+    ) -> Result<ConnId, TcpError> {
+        self.connect_with(
+            now,
+            remote,
+            ConnectOptions {
+                local_port,
+                ..ConnectOptions::default()
+            },
+            rng,
+        )
+    }
+
+    pub fn connect_with(
+        &mut self,
+        now: Instant,
+        remote: SocketAddrV4,
+        opts: ConnectOptions,
+        rng: &mut impl RngCore,
+    ) -> Result<ConnId, TcpError> {
+        let port = match opts.local_port {
+            Some(p) => {
+                if self.demux.contains_key(&(p, *remote.ip(), remote.port())) {
+                    return Err(TcpError::AddrInUse);
+                }
+                p
+            }
+            None => self.alloc_ephemeral_port(rng)?,
+        };
+        // RFC 9293 3.4.1 wants ISNs that are hard to guess (RFC 6528); the
+        // host's seeded random stream stands in for that.
+        let iss = opts
+            .isn
+            .or(self.profile.isn)
+            .unwrap_or_else(|| rng.next_u32());
+        let ts_offset = if self.profile.timestamps {
+            rng.next_u32()
+        } else {
+            0
+        };
+        let id = ConnId(self.conns.len() as u32);
+        let conn = Conn::open_active(
+            NewConn {
+                id,
+                local: SocketAddrV4::new(self.addr, port),
+                remote,
+                iss,
+                ts_offset,
+                nodelay: opts.nodelay,
+                listener: None,
+            },
+            &self.profile,
+            &mut self.events,
+        );
+        self.conns.push(conn);
+        self.bind(id);
+        self.touch(id.0 as usize, now);
+        self.tidy_timers();
+        Ok(id)
+    }
+
+    fn bind(&mut self, id: ConnId) {
+        let c = &mut self.conns[id.0 as usize];
+        c.bound = true;
+        let key = (c.local.port(), *c.remote.ip(), c.remote.port());
+        let port = c.local.port();
+        self.demux.insert(key, id);
+        *self.port_use.entry(port).or_insert(0) += 1;
+    }
+
+    /// SEND (RFC 9293 3.10.2): copies what fits into the send buffer and
+    /// returns how much; segments go out on `poll_transmit`.
+    pub fn send(&mut self, now: Instant, conn: ConnId, data: &[u8]) -> Result<usize, TcpError> {
+        let c = self
+            .conns
+            .get_mut(conn.0 as usize)
+            .ok_or(TcpError::InvalidConn)?;
+        let n = c.send(data)?;
+        self.touch(conn.0 as usize, now);
+        self.tidy_timers();
+        Ok(n)
+    }
+
+    /// RECEIVE (RFC 9293 3.10.3): `Ok(0)` means nothing to read now; the
+    /// end of the stream is told by [`Event::PeerFin`] and
+    /// [`Endpoint::peer_closed`]. Reading opens the window, which may send
+    /// a window update on the next `poll_transmit`.
+    pub fn recv(&mut self, conn: ConnId, buf: &mut [u8]) -> Result<usize, TcpError> {
+        let c = self
+            .conns
+            .get_mut(conn.0 as usize)
+            .ok_or(TcpError::InvalidConn)?;
+        let n = c.recv(buf)?;
+        if !c.queued {
+            c.queued = true;
+            self.tx_queue.push(Reverse(conn.0));
+        }
+        Ok(n)
+    }
+
+    /// CLOSE (RFC 9293 3.10.4): a FIN after the queued data (a half
+    /// close: data can still be received). From SYN-SENT the connection is
+    /// deleted; from SYN-RECEIVED the FIN waits for ESTABLISHED.
+    pub fn shutdown(&mut self, now: Instant, conn: ConnId) {
+        self.close(now, conn);
+    }
+
+    /// The same as [`Endpoint::shutdown`]: RFC 9293's CLOSE is a half
+    /// close.
+    pub fn close(&mut self, now: Instant, conn: ConnId) {
+        let idx = conn.0 as usize;
+        if let Some(c) = self.conns.get_mut(idx) {
+            c.close(&mut self.events);
+            self.touch(idx, now);
+            self.tidy_timers();
+        }
+    }
+
+    /// ABORT (RFC 9293 3.10.5): a RST where the state calls for one, and
+    /// the connection is deleted at once.
+    pub fn abort(&mut self, now: Instant, conn: ConnId) {
+        let idx = conn.0 as usize;
+        if let Some(c) = self.conns.get_mut(idx) {
+            c.abort(&mut self.events);
+            self.touch(idx, now);
+            self.tidy_timers();
+        }
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on for one connection.
+    pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) {
+        if let Some(c) = self.conns.get_mut(conn.0 as usize) {
+            c.set_nodelay(nodelay);
+            if !c.queued {
+                c.queued = true;
+                self.tx_queue.push(Reverse(conn.0));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Input.
+
+    /// A segment arrived for this host. Demultiplexed by 4-tuple, else to a
+    /// listener (RFC 9293 3.10.7.2), else answered as a closed port
+    /// (3.10.7.1).
+    pub fn handle_segment(
+        &mut self,
+        now: Instant,
+        ip: &Ipv4Repr,
+        seg: &TcpRepr<'_>,
+        rng: &mut impl RngCore,
+    ) {
+        if ip.dst != self.addr {
+            self.events.push_back(Event::SegmentRejected {
+                conn: None,
+                reason: RejectReason::NotForThisHost,
+            });
+            return;
+        }
+        if let Some(&id) = self.demux.get(&(seg.dst_port, ip.src, seg.src_port)) {
+            let idx = id.0 as usize;
+            self.conns[idx].on_segment(now, &self.profile, seg, &mut self.events);
+            self.touch(idx, now);
+            self.tidy_timers();
+            return;
+        }
+        if let Some(&lid) = self.listen_ports.get(&seg.dst_port) {
+            self.on_listener_segment(now, lid, ip, seg, rng);
+            self.tidy_timers();
+            return;
+        }
+        self.reply_closed(ip, seg, RejectReason::NoConnection, RstReason::ClosedPort);
+    }
+
+    /// RFC 9293 3.10.7.2: LISTEN STATE.
+    fn on_listener_segment(
+        &mut self,
+        now: Instant,
+        lid: ListenerId,
+        ip: &Ipv4Repr,
+        seg: &TcpRepr<'_>,
+        rng: &mut impl RngCore,
+    ) {
+        let opts = self.listeners[lid.0 as usize].opts;
+        if opts.remote.is_some_and(|r| r != ip.src) {
+            self.reply_closed(
+                ip,
+                seg,
+                RejectReason::ListenerRemoteMismatch,
+                RstReason::ClosedPort,
+            );
+            return;
+        }
+        // "First, check for a RST: an incoming RST segment could not be
+        // valid ... should be ignored."
+        if seg.flags.rst() {
+            self.events.push_back(Event::SegmentRejected {
+                conn: None,
+                reason: RejectReason::ListenerNotSyn,
+            });
+            return;
+        }
+        // "Second, check for an ACK: any acknowledgment is bad ... form a
+        // reset segment <SEQ=SEG.ACK><CTL=RST>".
+        if seg.ack_number.is_some() {
+            self.reply_closed(
+                ip,
+                seg,
+                RejectReason::ListenerNotSyn,
+                RstReason::ListenerGotAck,
+            );
+            return;
+        }
+        // "Fourth, other data or control: ... drop the segment and return."
+        if !seg.flags.syn() {
+            self.events.push_back(Event::SegmentRejected {
+                conn: None,
+                reason: RejectReason::ListenerNotSyn,
+            });
+            return;
+        }
+        // "Third, check for a SYN".
+        let iss = opts
+            .isn
+            .or(self.profile.isn)
+            .unwrap_or_else(|| rng.next_u32());
+        let ts_offset = if self.profile.timestamps {
+            rng.next_u32()
+        } else {
+            0
+        };
+        let id = ConnId(self.conns.len() as u32);
+        let conn = Conn::open_passive(
+            NewConn {
+                id,
+                local: SocketAddrV4::new(self.addr, seg.dst_port),
+                remote: SocketAddrV4::new(ip.src, seg.src_port),
+                iss,
+                ts_offset,
+                nodelay: None,
+                listener: Some(lid),
+            },
+            seg,
+            &self.profile,
+            &mut self.events,
+        );
+        self.conns.push(conn);
+        self.bind(id);
+        if opts.once {
+            self.unlisten(lid);
+        }
+        self.touch(id.0 as usize, now);
+    }
+
+    /// RFC 9293 3.10.7.1: "If the state is CLOSED (i.e., TCB does not
+    /// exist) ... An incoming segment not containing a RST causes a RST to
+    /// be sent in response." With ACK: <SEQ=SEG.ACK><CTL=RST>; without:
+    /// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    fn reply_closed(
+        &mut self,
+        ip: &Ipv4Repr,
+        seg: &TcpRepr<'_>,
+        reject: RejectReason,
+        reason: RstReason,
+    ) {
+        self.events.push_back(Event::SegmentRejected {
+            conn: None,
+            reason: reject,
+        });
+        if seg.flags.rst() || self.rsts.len() >= MAX_PENDING_RSTS {
+            return;
+        }
+        let (seq, ack) = match seg.ack_number {
+            Some(a) => (a, None),
+            None => (SeqNumber(0), Some(seg.seq_number + seg.segment_len())),
+        };
+        self.rsts.push_back(ClosedPortRst {
+            dst: ip.src,
+            src_port: seg.dst_port,
+            dst_port: seg.src_port,
+            seq,
+            ack,
+            reason,
+        });
+    }
+
+    /// Runs every timer whose deadline is at or before `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&Reverse((t, idx, generation))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            let idx = idx as usize;
+            let c = &mut self.conns[idx];
+            if c.timer_gen != generation || c.registered != Some(t) {
+                continue;
+            }
+            c.registered = None;
+            c.on_timeout(now, &self.profile, &mut self.events);
+            self.touch(idx, now);
+        }
+        self.tidy_timers();
+    }
+
+    // ---------------------------------------------------------------
+    // Output.
+
+    /// The next segment to send, or `None`. Call until `None` after every
+    /// input or application call. Order: RSTs for closed ports, then by
+    /// connection id; within a connection RST, SYN, retransmission, data
+    /// and FIN, zero-window probe, pure ACK.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit<'_>> {
+        if let Some(r) = self.rsts.pop_front() {
+            let tcp = TcpRepr {
+                src_port: r.src_port,
+                dst_port: r.dst_port,
+                seq_number: r.seq,
+                ack_number: r.ack,
+                flags: TcpFlags::RST,
+                window: 0,
+                urgent: 0,
+                options: TcpOptions::NONE,
+                payload: &[],
+            };
+            let ip = self.ip_header(r.dst, &tcp);
+            return Some(Transmit {
+                conn: None,
+                ip,
+                tcp,
+                cause: TxCause::Rst(r.reason),
+                retransmission: None,
+                vars: ConnVars::default(),
+            });
+        }
+        loop {
+            let &Reverse(idx) = self.tx_queue.peek()?;
+            let idx = idx as usize;
+            let Some(plan) = self.conns[idx].dispatch(now, &self.profile) else {
+                self.tx_queue.pop();
+                self.conns[idx].queued = false;
+                continue;
+            };
+            self.conns[idx].update_timers(now, &self.profile);
+            self.reregister(idx);
+            self.tidy_timers();
+            let mut tcp = TcpRepr {
+                src_port: self.conns[idx].local.port(),
+                dst_port: self.conns[idx].remote.port(),
+                seq_number: plan.seq,
+                ack_number: plan.ack,
+                flags: plan.flags,
+                window: plan.window,
+                urgent: 0,
+                options: plan.options,
+                payload: &[],
+            };
+            let dst = *self.conns[idx].remote.ip();
+            let vars = self.conns[idx].vars();
+            let mut ip = self.ip_header(dst, &tcp);
+            ip.payload_len += plan.payload_len;
+            let id = self.conns[idx].id;
+            tcp.payload = self.conns[idx].payload(plan.payload_offset, plan.payload_len);
+            return Some(Transmit {
+                conn: Some(id),
+                ip,
+                tcp,
+                cause: plan.cause,
+                retransmission: plan.retransmission,
+                vars,
+            });
+        }
+    }
+
+    fn ip_header(&mut self, dst: Ipv4Addr, tcp: &TcpRepr<'_>) -> Ipv4Repr {
+        let ident = self.ident;
+        self.ident = self.ident.wrapping_add(1);
+        Ipv4Repr {
+            src: self.addr,
+            dst,
+            protocol: protocol::TCP,
+            ttl: self.profile.ttl,
+            ident,
+            dont_frag: true,
+            tos: 0,
+            payload_len: 20 + tcp_options_len(&tcp.options) + tcp.payload.len(),
+        }
+    }
+
+    /// The earliest deadline of any connection's timers.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.peek().map(|&Reverse((t, _, _))| t)
+    }
+
+    /// The next event for the application and the trace.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ---------------------------------------------------------------
+    // Bookkeeping after a connection changed.
+
+    fn touch(&mut self, idx: usize, now: Instant) {
+        let c = &mut self.conns[idx];
+        c.update_timers(now, &self.profile);
+        if !c.queued {
+            c.queued = true;
+            self.tx_queue.push(Reverse(idx as u32));
+        }
+        self.reregister(idx);
+    }
+
+    fn reregister(&mut self, idx: usize) {
+        let c = &mut self.conns[idx];
+        let d = c.next_deadline();
+        if d != c.registered {
+            c.registered = d;
+            c.timer_gen = c.timer_gen.wrapping_add(1);
+            if let Some(t) = d {
+                self.timers.push(Reverse((t, idx as u32, c.timer_gen)));
+            }
+        }
+        if c.state == State::Closed && c.bound {
+            c.bound = false;
+            let key = (c.local.port(), *c.remote.ip(), c.remote.port());
+            let port = c.local.port();
+            self.demux.remove(&key);
+            self.release_port(port);
+        }
+    }
+
+    /// Pops stale entries off the top of the timer heap, so
+    /// `poll_timeout` can peek.
+    fn tidy_timers(&mut self) {
+        while let Some(&Reverse((t, idx, generation))) = self.timers.peek() {
+            let c = &self.conns[idx as usize];
+            if c.timer_gen == generation && c.registered == Some(t) {
+                break;
+            }
+            self.timers.pop();
+        }
+    }
+}
+
+/// Bytes the TCP options take on the wire, padded to 32 bits (MSS 4,
+/// window scale 3, SACK-permitted 2, timestamps 10, SACK 2 + 8 per block).
+pub fn tcp_options_len(o: &TcpOptions) -> usize {
+    let mut n = 0;
+    if o.mss.is_some() {
+        n += 4;
+    }
+    if o.window_scale.is_some() {
+        n += 3;
+    }
+    if o.sack_permitted {
+        n += 2;
+    }
+    if o.timestamps.is_some() {
+        n += 10;
+    }
+    let blocks = o.sack_blocks.iter().flatten().count();
+    if blocks > 0 {
+        n += 2 + 8 * blocks;
+    }
+    (n + 3) & !3
+}
