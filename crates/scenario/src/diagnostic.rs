@@ -8,8 +8,8 @@
 //!    = hint: did you mean `delayed_ack`?
 //! ```
 //!
-//! Everything inside the crate reports a [`Problem`] against the text that
-//! was actually parsed (the file with every `--set` applied); [`Source`]
+//! Everything inside the crate reports a `Problem` against the text that
+//! was actually parsed (the file with every `--set` applied); `Source`
 //! turns it into a [`Diagnostic`] against what the person wrote: a line of
 //! the file, or the `--set` argument whose value the mistake lies in.
 //!

@@ -10,7 +10,7 @@
 //! Overrides are applied with `toml_edit` to the text before it is parsed,
 //! so the rest of the file keeps its layout and every later check reports
 //! against it as usual; the stretches of text an override wrote are
-//! remembered as [`Region`]s, so that a mistake in them is reported against
+//! remembered as `Region`s, so that a mistake in them is reported against
 //! the `--set` argument instead of a line the person never wrote. Keys that
 //! do not exist yet are created (`tcp = { delayed_ack = "0s" }`) when the
 //! scenario schema knows them. Leaves out: creating array elements, and

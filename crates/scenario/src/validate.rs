@@ -1050,3 +1050,439 @@ fn ordinal(n: u32) -> String {
     };
     format!("{n}{suffix}")
 }
+
+#[cfg(test)]
+mod tests {
+    //! One test per check, each on a small valid scenario with one change;
+    //! the catalogue in `tests/scenarios/bad` shows the full rendering.
+
+    const BASE: &str = r#"
+[scenario]
+name = "lab"
+title = "Lab"
+
+[[host]]
+name = "client"
+addr = "10.0.0.1"
+
+[[host]]
+name = "server"
+addr = "10.0.0.2"
+
+[[link]]
+a = "client"
+b = "server"
+
+[[ftp_server]]
+host = "server"
+
+[[ftp_client]]
+host = "client"
+server = "server"
+"#;
+
+    /// The messages for BASE with `old` replaced by `new` (`old` must occur).
+    fn with(old: &str, new: &str) -> Vec<String> {
+        assert!(BASE.contains(old), "{old}");
+        messages(&BASE.replacen(old, new, 1))
+    }
+
+    /// The messages for BASE with `extra` appended.
+    fn plus(extra: &str) -> Vec<String> {
+        messages(&format!("{BASE}{extra}"))
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        match crate::parse(text, "t.toml", &[]) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.diagnostics.into_iter().map(|d| d.message).collect(),
+        }
+    }
+
+    #[test]
+    fn the_base_is_valid() {
+        assert_eq!(messages(BASE), Vec::<String>::new());
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(with("\"lab\"", "\"Lab\""), ["`Lab` is not a valid name"]);
+        assert_eq!(with("\"lab\"", "\"\""), ["a name cannot be empty"]);
+        assert_eq!(with("\"lab\"", "\"-lab\""), ["`-lab` is not a valid name"]);
+        assert!(super::is_valid_name("router-1") && super::is_valid_name("1"));
+    }
+
+    #[test]
+    fn time_limit() {
+        assert_eq!(
+            with("title = \"Lab\"", "title = \"Lab\"\ntime_limit = \"0s\""),
+            ["`time_limit` is zero: the run would stop before it starts"]
+        );
+    }
+
+    #[test]
+    fn node_names_are_unique_across_kinds() {
+        assert_eq!(
+            plus("[[firewall]]\nname = \"client\"\ninside = \"server\"\n")[0],
+            "duplicate node name `client`"
+        );
+    }
+
+    #[test]
+    fn addresses() {
+        for (addr, msg) in [
+            ("10.0.0", "`10.0.0` is not an IPv4 address"),
+            ("10.0.0.0/24", "`10.0.0.0/24` is not an IPv4 address"),
+            (
+                "0.0.0.0",
+                "0.0.0.0 means \"no address\": it cannot be a node's address",
+            ),
+            (
+                "255.255.255.255",
+                "255.255.255.255 is the broadcast address: it cannot be a node's address",
+            ),
+            (
+                "239.1.1.1",
+                "239.1.1.1 is a multicast address (224.0.0.0 to 239.255.255.255)",
+            ),
+            ("10.0.0.2", "address 10.0.0.2 is already host `client`'s"),
+        ] {
+            assert_eq!(
+                with("\"10.0.0.1\"", &format!("\"{addr}\"")),
+                [msg],
+                "{addr}"
+            );
+        }
+        // A router's address may not repeat a host's either.
+        assert_eq!(
+            plus("[[router]]\nname = \"r\"\naddr = \"10.0.0.1\"\n"),
+            ["address 10.0.0.1 is already host `client`'s"]
+        );
+    }
+
+    #[test]
+    fn tcp_profiles_and_settings() {
+        assert_eq!(
+            with(
+                "addr = \"10.0.0.1\"",
+                "addr = \"10.0.0.1\"\nprofile = \"bsd\""
+            ),
+            ["unknown TCP profile `bsd`"]
+        );
+        let tcp = |t: &str| {
+            with(
+                "addr = \"10.0.0.1\"",
+                &format!("addr = \"10.0.0.1\"\ntcp = {{ {t} }}"),
+            )
+        };
+        assert_eq!(tcp("mss = 0"), ["`mss` is 0: no segment could carry data"]);
+        assert_eq!(
+            tcp("ttl = 0"),
+            ["`ttl` is 0: every packet would be dropped at once"]
+        );
+        assert_eq!(
+            tcp("window_scale = 15"),
+            ["window scale 15 is out of range"]
+        );
+        assert_eq!(tcp("window_scale = -1"), Vec::<String>::new());
+        assert_eq!(tcp("ack_every = 0"), ["`ack_every` is 0"]);
+        assert_eq!(
+            tcp("ephemeral_first = 5000, ephemeral_last = 4000"),
+            ["the ephemeral port range 5000-4000 is reversed"]
+        );
+        assert_eq!(
+            tcp("rto_min = \"2s\", rto_max = \"1s\""),
+            ["`rto_max` (1s) is below `rto_min` (2s)"]
+        );
+    }
+
+    #[test]
+    fn links() {
+        assert_eq!(
+            with("b = \"server\"", "b = \"nobody\""),
+            ["no node named `nobody`"]
+        );
+        assert_eq!(
+            with("b = \"server\"", "b = \"client\""),
+            ["link from `client` to itself"]
+        );
+        assert_eq!(
+            with("b = \"server\"", "b = \"server\"\nqueue = 0"),
+            ["a queue of 0 packets drops everything"]
+        );
+        assert_eq!(
+            with("b = \"server\"", "b = \"server\"\nduplicate = 1.01"),
+            ["`duplicate` is 1.01, not a probability"]
+        );
+        assert_eq!(
+            with("b = \"server\"", "b = \"server\"\nb_to_a = { loss = nan }"),
+            ["`loss` is NaN, not a probability"]
+        );
+        assert_eq!(
+            plus("[[link]]\na = \"server\"\nb = \"client\"\n"),
+            ["a second link between `server` and `client`"]
+        );
+    }
+
+    #[test]
+    fn nats_and_firewalls() {
+        let nat = "[[nat]]\nname = \"nat\"\npublic_addr = \"203.0.113.1\"\ninside = \"client\"\n";
+        assert_eq!(
+            plus(nat),
+            ["the NAT `nat` has no link to its inside node `client`"]
+        );
+        assert_eq!(
+            plus(&format!("{nat}[[link]]\na = \"client\"\nb = \"nat\"\n")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            plus("[[firewall]]\nname = \"fw\"\ninside = \"nowhere\"\n"),
+            ["no node named `nowhere`"]
+        );
+        assert_eq!(
+            plus("[[firewall]]\nname = \"fw\"\ninside = \"fw\"\n"),
+            ["the firewall `fw` is its own inside node"]
+        );
+        let fw = "[[firewall]]\nname = \"fw\"\ninside = \"server\"\n[[link]]\na = \"fw\"\nb = \"server\"\n";
+        assert_eq!(
+            plus(&format!(
+                "{fw}[[firewall.rule]]\nverdict = \"allow\"\nport = 0\nfrom = \"somewhere\"\n"
+            )),
+            ["port 0 is not a port", "`somewhere` is not an IPv4 address"]
+        );
+    }
+
+    #[test]
+    fn ftp_servers() {
+        assert_eq!(
+            with("host = \"server\"", "host = \"nobody\""),
+            ["no host named `nobody`"]
+        );
+        assert_eq!(
+            plus("[[ftp_server]]\nhost = \"server\"\n"),
+            ["a second FTP server on `server` port 21"]
+        );
+        assert_eq!(
+            plus("[[ftp_server]]\nhost = \"server\"\nport = 2121\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            with("host = \"server\"", "host = \"server\"\nport = 0"),
+            ["port 0 is not a port"]
+        );
+        assert_eq!(
+            with("host = \"server\"", "host = \"server\"\ndata_port = 21"),
+            ["the data port is the control port (21)"]
+        );
+        assert_eq!(
+            with(
+                "host = \"server\"",
+                "host = \"server\"\npassive_ports = [0, 10]"
+            ),
+            ["port 0 is not a port"]
+        );
+        assert_eq!(
+            with(
+                "host = \"server\"",
+                "host = \"server\"\ngreeting = \"Welcome\""
+            ),
+            ["the greeting does not start with a reply code"]
+        );
+        assert_eq!(
+            with(
+                "host = \"server\"",
+                "host = \"server\"\ngreeting = \"421 Too many users\""
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            with(
+                "host = \"server\"",
+                "host = \"server\"\ndelays = { user = \"1s\" }"
+            ),
+            ["`user` is not an FTP command"]
+        );
+        let users = "[[ftp_server.user]]\nname = \"a\"\npassword = \"x\"\n";
+        assert_eq!(
+            with(
+                "host = \"server\"\n",
+                &format!("host = \"server\"\n{users}{users}")
+            ),
+            ["user `a` is defined twice"]
+        );
+        let file = "[[ftp_server.file]]\npath = \"/a\"\n";
+        assert_eq!(
+            with(
+                "host = \"server\"\n",
+                &format!("host = \"server\"\n{file}{file}")
+            ),
+            ["file `/a` is listed twice"]
+        );
+        assert_eq!(
+            with(
+                "host = \"server\"\n",
+                "host = \"server\"\n[[ftp_server.file]]\npath = \"/\"\n"
+            ),
+            ["`/` is the root directory, not a file"]
+        );
+        assert_eq!(
+            with(
+                "host = \"server\"\n",
+                "host = \"server\"\n[[ftp_server.dir]]\npath = \"pub\"\n"
+            ),
+            ["`pub` is not an absolute path"]
+        );
+    }
+
+    #[test]
+    fn ftp_clients() {
+        assert_eq!(
+            with("host = \"client\"", "host = \"client\"\nport = 0"),
+            ["port 0 is not a port"]
+        );
+        assert_eq!(
+            with("host = \"client\"", "host = \"client\"\nls = \"DIR\""),
+            ["`ls` sends NLST or LIST, not `DIR`"]
+        );
+        assert_eq!(
+            with("server = \"server\"", "server = \"10.0.0.2\""),
+            Vec::<String>::new()
+        );
+        let routed = BASE.replacen(
+            "[[link]]\na = \"client\"\nb = \"server\"\n",
+            "[[router]]\nname = \"r\"\naddr = \"10.0.0.9\"\n[[link]]\na = \"client\"\nb = \"r\"\n[[link]]\na = \"r\"\nb = \"server\"\n",
+            1,
+        );
+        assert_eq!(messages(&routed), Vec::<String>::new(), "a router forwards");
+        assert_eq!(
+            messages(&routed.replacen("server = \"server\"", "server = \"r\"", 1)),
+            ["`r` is a router, not a host"]
+        );
+        assert_eq!(
+            messages(&routed.replacen("server = \"server\"", "server = \"10.0.0.9\"", 1)),
+            ["10.0.0.9 is the address of router `r`, not of a host"]
+        );
+        // Hosts do not forward: a path through a third host does not count.
+        let via_host = BASE.replacen(
+            "[[link]]\na = \"client\"\nb = \"server\"\n",
+            "[[host]]\nname = \"middle\"\naddr = \"10.0.0.3\"\n[[link]]\na = \"client\"\nb = \"middle\"\n[[link]]\na = \"middle\"\nb = \"server\"\n",
+            1,
+        );
+        assert_eq!(
+            messages(&via_host),
+            ["`server` cannot be reached from `client`: no links join them"]
+        );
+        // No echo of a broken link as an unreachable server.
+        assert_eq!(
+            with("b = \"server\"", "b = \"srv\""),
+            ["no node named `srv`"]
+        );
+    }
+
+    #[test]
+    fn faults() {
+        let fault = |f: &str| {
+            plus(&format!(
+                "[[fault]]\n{f}\nmatch = {{ conn = \"control\" }}\n"
+            ))
+        };
+        assert_eq!(
+            fault("action = \"delay\""),
+            ["a `delay` fault needs a `delay`"]
+        );
+        assert_eq!(
+            fault("action = \"delay\"\ndelay = \"0s\""),
+            ["a delay of 0 changes nothing"]
+        );
+        assert_eq!(
+            fault("action = \"corrupt\"\ndelay = \"1s\""),
+            ["`delay` only applies to `action = \"delay\"`"]
+        );
+        assert_eq!(
+            fault("action = \"duplicate\"\ncount = 0"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            plus("[[fault]]\naction = \"drop\"\nmatch = { conn = \"data\", from = \"nobody\" }\n"),
+            ["no node named `nobody`"]
+        );
+    }
+
+    #[test]
+    fn stages() {
+        let stage = |n: u32, seg: &str| {
+            format!("[[walkthrough.stage]]\nn = {n}\ntitle = \"s\"\nsegment = [{seg}]\n")
+        };
+        let ok = "{ conn = \"control\" }";
+        assert_eq!(
+            plus(&format!("{}{}", stage(1, ok), stage(2, ok))),
+            Vec::<String>::new()
+        );
+        assert_eq!(plus(&stage(2, ok)), ["expected stage 1 here, found 2"]);
+        assert_eq!(
+            plus(&format!("{}{}", stage(1, ok), stage(1, ok))),
+            ["stage 1 appears twice"]
+        );
+        // Only the first break in the numbering is reported.
+        assert_eq!(
+            plus(&format!("{}{}{}", stage(1, ok), stage(3, ok), stage(4, ok))),
+            ["expected stage 2 here, found 3"]
+        );
+        assert_eq!(plus(&stage(1, "")), ["stage 1 names no segments"]);
+    }
+
+    #[test]
+    fn matchers() {
+        let m = |body: &str| {
+            plus(&format!(
+                "[[walkthrough.stage]]\nn = 1\ntitle = \"s\"\nsegment = [{{ {body} }}]\n"
+            ))
+        };
+        assert_eq!(m("conn = \"data\""), Vec::<String>::new());
+        assert_eq!(
+            m("conn = \"contol\""),
+            ["no connection is labelled `contol`"]
+        );
+        assert_eq!(m("to = \"nobody\""), ["no node named `nobody`"]);
+        assert_eq!(
+            m("from = \"client\", to = \"client\""),
+            ["`from` and `to` are both `client`"]
+        );
+        assert_eq!(
+            m("pure_ack = true, has_payload = true"),
+            ["`has_payload = true` contradicts `pure_ack = true`"]
+        );
+        assert_eq!(
+            m("pure_ack = true, payload_contains = \"x\""),
+            ["`payload_contains` contradicts `pure_ack = true`"]
+        );
+        assert_eq!(
+            m("pure_ack = true, flags = \"PSH\""),
+            ["`flags = \"PSH\"` has no ACK, but `pure_ack = true` asks for a bare ACK"]
+        );
+        assert_eq!(m("pure_ack = true, flags = \"ACK\""), Vec::<String>::new());
+        assert_eq!(
+            m("pure_ack = true, has_flags = \"RST\""),
+            ["`has_flags = \"RST\"` contradicts `pure_ack = true`"]
+        );
+        assert_eq!(
+            m("pure_ack = false, payload = \"USER\""),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            m("flags = \"SYN,ACK\", has_flags = \"SYN\""),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            m("flags = \"ACK\", has_flags = \"FIN\""),
+            ["`has_flags = \"FIN\"` contradicts `flags = \"ACK\"`"]
+        );
+        assert_eq!(
+            m("has_payload = false, payload = \"220\""),
+            ["`payload` contradicts `has_payload = false`"]
+        );
+        assert_eq!(m("nth = 0"), ["`nth` counts from 1"]);
+        assert_eq!(m("acks = \"  \""), ["`acks` is empty"]);
+        assert_eq!(m("acks = \"FIN\", nth = 2"), Vec::<String>::new());
+    }
+}
