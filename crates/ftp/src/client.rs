@@ -557,7 +557,13 @@ impl ClientSession {
             self.prompt = Some((kind, now));
             return;
         };
-        let text = typed.line.trim_end_matches(['\r', '\n']).to_string();
+        // One typed line is one line: nothing from a CR or LF on.
+        let text = typed
+            .line
+            .split(['\r', '\n'])
+            .next()
+            .unwrap_or("")
+            .to_string();
         let prompt = self.prompt_text(kind);
         // Passwords are not echoed; the event still has them (they cross
         // the wire in clear text, which the trace shows anyway).
@@ -1217,7 +1223,7 @@ impl ClientSession {
                         id: x.id,
                         verb: x.cmd.verb(),
                         path: x.cmd.argument().unwrap_or_default(),
-                        size: None,
+                        size: size_in_150(r.first_line()),
                     };
                     self.event(started);
                     if x_eof {
@@ -1497,6 +1503,16 @@ pub fn transfer_stats(bytes: u64, elapsed: Duration, sent: bool) -> String {
     format!("ftp: {bytes} bytes {dir} in {secs:.2}Seconds {rate:.2}Kbytes/sec.")
 }
 
+/// The size a `150` reply announces, as vsftpd words it:
+/// `Opening BINARY mode data connection for a.txt (39 bytes).`
+fn size_in_150(text: &str) -> Option<u64> {
+    let open = text.rfind('(')?;
+    let digits = text[open + 1..]
+        .strip_suffix(" bytes).")
+        .or_else(|| text[open + 1..].strip_suffix(" bytes)"))?;
+    digits.parse().ok()
+}
+
 /// Splits a typed line into words; double quotes group words with spaces.
 fn split_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -1582,6 +1598,20 @@ mod tests {
             transfer_stats(10, Duration::from_millis(1), true),
             "ftp: 10 bytes sent in 0.00Seconds 10.00Kbytes/sec."
         );
+    }
+
+    #[test]
+    fn the_150_text_gives_the_size() {
+        assert_eq!(
+            size_in_150("Opening BINARY mode data connection for a (39 bytes)."),
+            Some(39)
+        );
+        assert_eq!(
+            size_in_150("Opening BINARY mode data connection for 'r' (77 bytes)"),
+            Some(77)
+        );
+        assert_eq!(size_in_150("Here comes the directory listing."), None);
+        assert_eq!(size_in_150("x (é bytes)."), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! TCP delivers a byte stream, not commands: one segment may carry half a
 //! command, or three. [`LineDecoder`] turns the stream back into lines ended
-//! by CRLF (RFC 959 4.1: "The command codes ... followed by <CRLF>"). A bare
+//! by CRLF (RFC 959 4.1 and 5.3: every command ends with `<CRLF>`). A bare
 //! LF is accepted as well, as vsftpd and most servers do, and the CR before
 //! it is dropped.
 //!
