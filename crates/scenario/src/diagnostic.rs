@@ -210,6 +210,8 @@ pub(crate) struct Source<'a> {
     /// ranges of PATH and VALUE in it.
     pub labels: Vec<Label>,
     pub regions: Vec<Region>,
+    /// The text that was parsed (empty until the overrides are applied).
+    pub edited: String,
 }
 
 /// How a `--set` argument is shown in a diagnostic.
@@ -255,7 +257,7 @@ impl Source<'_> {
                     let range = if overlaps(&span, &r.value) {
                         label.value.clone()
                     } else {
-                        label.path.clone()
+                        self.path_segment(label, &span)
                     };
                     let d = self.set_diagnostic(r.set, range, p.message, p.hint);
                     ((1, r.set, d.span.start), d)
@@ -292,6 +294,26 @@ impl Source<'_> {
             hint,
             line_text: label.text.clone(),
         }
+    }
+
+    /// Where in a label's PATH a key the override created is: the segment
+    /// spelt like the key at `span`, or else the whole path.
+    fn path_segment(&self, label: &Label, span: &Range<usize>) -> Range<usize> {
+        let word = self
+            .edited
+            .get(span.clone())
+            .unwrap_or_default()
+            .trim_matches(['"', '\'']);
+        let path = &label.text[label.path.clone()];
+        let mut start = label.path.start;
+        let mut found = None;
+        for seg in path.split('.') {
+            if !word.is_empty() && seg == word {
+                found = Some(start..start + seg.len());
+            }
+            start += seg.len() + 1;
+        }
+        found.unwrap_or_else(|| label.path.clone())
     }
 
     /// The innermost region that holds the whole of `span`.
@@ -378,6 +400,7 @@ mod tests {
             original: text,
             labels: Vec::new(),
             regions: Vec::new(),
+            edited: text.to_string(),
         }
     }
 

@@ -53,6 +53,7 @@ pub fn parse(text: &str, origin: &str, sets: &[SetOverride]) -> Result<Scenario,
         original: text,
         labels: sets.iter().map(SetOverride::diagnostic_label).collect(),
         regions: Vec::new(),
+        edited: String::new(),
     };
     // Syntax first, on the file as written: overrides need a document to
     // apply to, and a syntax error is best shown where it was typed.
@@ -63,6 +64,7 @@ pub fn parse(text: &str, origin: &str, sets: &[SetOverride]) -> Result<Scenario,
     }
     let applied = overrides::apply(text, sets).map_err(|ps| source.error(ps))?;
     source.regions = applied.regions;
+    source.edited = applied.text.clone();
     let edited = applied.text;
     let root = de::parse_toml(&edited).map_err(|p| source.error(vec![p]))?;
     let tree = tree::Node::from_table(&root);

@@ -1,9 +1,10 @@
 //! `--set PATH=VALUE`: a what-if without editing the file.
 //!
 //! PATH is dotted. A segment that meets an array of tables picks an element
-//! by its `name` or `host` value (`host.server.tcp.delayed_ack`), by its
-//! 0-based index (`host.1.addr`), or, when the array has exactly one
-//! element, may be left out (`ftp_server.delays.USER`). VALUE is read as a
+//! by its `name` or `host` value (`host.server.tcp.delayed_ack`) or a
+//! stage's number (`walkthrough.stage.5.title`), else by its 0-based index
+//! (`host.1.addr`), or, when the array has exactly one element, may be left
+//! out (`ftp_server.delays.USER`). VALUE is read as a
 //! TOML value when it is one (`0`, `true`, `"x"`, `[1, 2]`) and as a string
 //! otherwise (`300ms`, `off`).
 //!
@@ -49,6 +50,7 @@ impl SetOverride {
                     value: label.len()..label.len(),
                 }],
                 regions: Vec::new(),
+                edited: String::new(),
             };
             source.error(vec![Problem {
                 place: Place::Set { index: 0, range },
@@ -318,6 +320,7 @@ fn region_of(
         original: "",
         labels: Vec::new(),
         regions: regions.to_vec(),
+        edited: String::new(),
     };
     let original =
         source.to_original(before_range.start, false)..source.to_original(before_range.end, true);
@@ -634,11 +637,14 @@ fn describe_entries(names: &[Option<String>]) -> String {
     )
 }
 
-/// An element's `name`, or else its `host` (FTP servers and clients).
+/// An element's `name`, or else its `host` (FTP servers and clients), or
+/// else its stage number `n` (so `walkthrough.stage.5` is stage 5, not the
+/// sixth element).
 fn element_name(t: &dyn TableLike) -> Option<String> {
     ["name", "host"]
         .iter()
         .find_map(|k| t.get(k).and_then(Item::as_str).map(str::to_string))
+        .or_else(|| t.get("n").and_then(Item::as_integer).map(|n| n.to_string()))
 }
 
 /// Replaces a value in place, keeping the spaces and comment around it.
@@ -708,6 +714,13 @@ mod tests {
         let r = &a.regions[0];
         assert_eq!(&a.text[r.edited.clone()], "delays = { USER = \"300ms\" }");
         assert_eq!(&a.text[r.value.clone()], "\"300ms\"");
+    }
+
+    #[test]
+    fn stages_are_picked_by_their_number() {
+        let text = "[[walkthrough.stage]]\nn = 1\ntitle = \"a\"\n[[walkthrough.stage]]\nn = 2\ntitle = \"b\"\n";
+        let a = apply(text, &[set("walkthrough.stage.2.title=B")]).unwrap();
+        assert!(a.text.contains("n = 2\ntitle = \"B\""), "{}", a.text);
     }
 
     #[test]

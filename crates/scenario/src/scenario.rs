@@ -201,16 +201,31 @@ impl Scenario {
 
     /// Every link, both directions resolved, in file order.
     pub fn links(&self) -> Vec<ResolvedLink> {
-        self.file
-            .links
-            .iter()
-            .map(|l| ResolvedLink {
-                a: l.a.get_ref().clone(),
-                b: l.b.get_ref().clone(),
-                a_to_b: ResolvedLinkDir::resolve(&[&l.a_to_b, &l.both]),
-                b_to_a: ResolvedLinkDir::resolve(&[&l.b_to_a, &l.both]),
+        (0..self.file.links.len())
+            .map(|i| {
+                let l = &self.file.links[i];
+                let (a_to_b, b_to_a) = self.link_dirs(i);
+                ResolvedLink {
+                    a: l.a.get_ref().clone(),
+                    b: l.b.get_ref().clone(),
+                    a_to_b,
+                    b_to_a,
+                }
             })
             .collect()
+    }
+
+    /// Link `i`'s two directions, `a` to `b` first, with defaults applied.
+    ///
+    /// # Panics
+    ///
+    /// If there is no link `i`, as indexing does.
+    pub fn link_dirs(&self, i: usize) -> (ResolvedLinkDir, ResolvedLinkDir) {
+        let l = &self.file.links[i];
+        (
+            ResolvedLinkDir::resolve(&[&l.a_to_b, &l.both]),
+            ResolvedLinkDir::resolve(&[&l.b_to_a, &l.both]),
+        )
     }
 
     /// The name of the host a client opens (its `server` may be a name or
