@@ -935,6 +935,9 @@ impl ClientSession {
         self.prompt = None;
         self.op = Op::Exited;
         self.inbox.clear();
+        self.event(FtpEvent::SessionEnded {
+            reason: "the program exited".into(),
+        });
         self.push(ClientAction::Finished);
     }
 

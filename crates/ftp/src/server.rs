@@ -20,6 +20,20 @@
 //!    data connections to `handle_data_event` with the id from the action
 //!    that created it.
 //!
+//! # Notes for the host
+//!
+//! - Treat each `SendControl`/`SendData` as a `write()` whose bytes TCP may
+//!   send at once, and a following `CloseControl`/`CloseData` as a separate
+//!   `close()`. That is what a kernel does, and it is why the `221` and the
+//!   server's FIN are two segments in the walkthrough (stages 28, 29), as
+//!   are the listing and the data FIN (17, 18).
+//! - `ConnectData { from_port: Some(20), .. }` binds the server's port 20
+//!   for every active transfer (as vsftpd does with `SO_REUSEADDR`); the
+//!   four-tuples differ because the client's port does.
+//! - Files bigger than `data_chunk` go out in pieces: report
+//!   [`DataEvent::Writable`] after each `SendData` once the socket has room,
+//!   or the transfer waits.
+//!
 //! # Rules coded here
 //!
 //! - Commands are handled one at a time, in order (RFC 959 5.4: the
@@ -386,7 +400,7 @@ enum Busy {
     /// Waiting out the processing delay of `line`.
     Delaying {
         due: Instant,
-        line: Vec<u8>,
+        line: Queued,
     },
     /// PASV/EPSV asked the host for a listening port.
     AwaitListen {
@@ -405,7 +419,9 @@ pub struct ServerSession {
     peer: SocketAddrV4,
     local: SocketAddrV4,
     decoder: LineDecoder,
-    queue: VecDeque<Vec<u8>>,
+    queue: VecDeque<Queued>,
+    /// Lines the decoder dropped that have been reported.
+    dropped_reported: u64,
     busy: Busy,
     login: Login,
     login_failures: u32,
@@ -445,6 +461,7 @@ impl ServerSession {
             local,
             decoder,
             queue: VecDeque::new(),
+            dropped_reported: 0,
             login: Login::None,
             login_failures: 0,
             cwd: VfsPath::root(),
@@ -510,7 +527,7 @@ impl ServerSession {
                         reason: e.to_string(),
                     });
                     // A reply for the dropped line keeps replies and commands paired.
-                    self.enqueue(Vec::new(), true);
+                    self.enqueue(Queued::TooLong);
                 }
                 Ok(line) => {
                     self.event(FtpEvent::CommandReceived {
@@ -520,30 +537,30 @@ impl ServerSession {
                     if is_abor && matches!(self.busy, Busy::Transfer(_)) {
                         self.abort_transfer(now, vfs);
                     } else {
-                        self.enqueue(line, false);
+                        self.enqueue(Queued::Line(line));
                     }
                 }
             }
         }
         let dropped = self.decoder.dropped();
-        if dropped > 0 && self.queue.len() >= MAX_QUEUE {
+        if dropped > self.dropped_reported {
+            let n = dropped - self.dropped_reported;
+            self.dropped_reported = dropped;
             self.event(FtpEvent::InputDiscarded {
-                reason: format!("{dropped} command lines dropped: too many waiting"),
+                reason: format!("{n} command lines dropped: too many in one segment"),
             });
         }
         self.advance(now, vfs);
     }
 
-    fn enqueue(&mut self, line: Vec<u8>, too_long: bool) {
+    fn enqueue(&mut self, line: Queued) {
         if self.queue.len() >= MAX_QUEUE {
             self.event(FtpEvent::InputDiscarded {
                 reason: "command dropped: too many waiting".into(),
             });
             return;
         }
-        // An over-long line is remembered as a marker the executor answers.
-        self.queue
-            .push_back(if too_long { TOO_LONG.to_vec() } else { line });
+        self.queue.push_back(line);
     }
 
     /// The peer closed (FIN) or reset the control connection: the session
@@ -564,7 +581,7 @@ impl ServerSession {
                 reason: "control connection closed".into(),
             });
         }
-        self.end(now, "the client closed the control connection");
+        self.end("the client closed the control connection");
     }
 
     /// Something happened on data connection (or listener) `id`.
@@ -687,7 +704,7 @@ impl ServerSession {
                 {
                     *waiting = false;
                 }
-                self.pump(now);
+                self.pump();
             }
             (Phase::Moving, DataEvent::Received(bytes)) => self.receive(now, &bytes),
             // For a download, a client closing its half early changes nothing.
@@ -729,7 +746,7 @@ impl ServerSession {
             && now >= self.last_activity + idle
         {
             self.reply(now, 421, "Timeout.");
-            self.end(now, "idle timeout");
+            self.end("idle timeout");
             return;
         }
         self.advance(now, vfs);
@@ -791,7 +808,7 @@ impl ServerSession {
             .saturating_add(i64::try_from(now.as_nanos() / 1_000_000_000).unwrap_or(i64::MAX))
     }
 
-    fn end(&mut self, _now: Instant, reason: &str) {
+    fn end(&mut self, reason: &str) {
         match std::mem::replace(&mut self.data, DataSetup::None) {
             DataSetup::Passive { id, .. } => self.push(ServerAction::AbortData { id }),
             DataSetup::Active(_) | DataSetup::None => {}
@@ -833,7 +850,10 @@ impl ServerSession {
                     let Some(line) = self.queue.pop_front() else {
                         return;
                     };
-                    let verb = verb_of(&line);
+                    let verb = match &line {
+                        Queued::Line(l) => verb_of(l),
+                        Queued::TooLong => None,
+                    };
                     let delay = self.config.delay_for(verb);
                     if delay.is_zero() {
                         self.execute(now, &line, vfs);
@@ -873,12 +893,15 @@ impl ServerSession {
     }
 
     /// Handles one command line after its delay.
-    fn execute(&mut self, now: Instant, line: &[u8], vfs: &mut Vfs) {
+    fn execute(&mut self, now: Instant, line: &Queued, vfs: &mut Vfs) {
         self.busy = Busy::Idle;
-        if line == TOO_LONG {
-            self.reply(now, 500, "Command line too long.");
-            return;
-        }
+        let line = match line {
+            Queued::Line(l) => l.as_slice(),
+            Queued::TooLong => {
+                self.reply(now, 500, "Command line too long.");
+                return;
+            }
+        };
         let parsed = Command::parse(line);
         let verb = match &parsed {
             Ok(c) => Some(c.verb()),
@@ -943,7 +966,7 @@ impl ServerSession {
             Command::Acct(_) => self.reply(now, 202, "ACCT command superfluous."),
             Command::Quit => {
                 self.reply(now, 221, "Goodbye.");
-                self.end(now, "QUIT");
+                self.end("QUIT");
             }
             Command::Cwd(arg) => self.cmd_cwd(now, &arg, vfs),
             Command::Cdup => self.cmd_cwd(now, "..", vfs),
@@ -1206,7 +1229,7 @@ impl ServerSession {
                 self.event(FtpEvent::LoginFailed { user: name });
                 self.reply(now, 530, "Login incorrect.");
                 if self.login_failures >= self.config.max_login_failures.max(1) {
-                    self.end(now, "too many failed logins");
+                    self.end("too many failed logins");
                 }
             }
         }
@@ -1685,13 +1708,13 @@ impl ServerSession {
                 self.finish_receive(now, vfs);
             }
         } else {
-            self.pump(now);
+            self.pump();
         }
     }
 
     /// Hands the next piece of a download to the host; closes the data
     /// connection after the last one.
-    fn pump(&mut self, now: Instant) {
+    fn pump(&mut self) {
         let chunk = self.config.data_chunk.max(1);
         let Busy::Transfer(t) = &mut self.busy else {
             return;
@@ -1729,7 +1752,6 @@ impl ServerSession {
         } else {
             *waiting = true;
         }
-        let _ = now;
     }
 
     fn receive(&mut self, now: Instant, bytes: &[u8]) {
@@ -1884,8 +1906,13 @@ impl ServerSession {
     }
 }
 
-/// Marker line for "the client sent a line that was too long".
-const TOO_LONG: &[u8] = b"\0too-long";
+/// A command line waiting its turn.
+#[derive(Debug, Clone)]
+enum Queued {
+    Line(Vec<u8>),
+    /// A line longer than the limit: it gets a 500 in its turn.
+    TooLong,
+}
 
 /// The verb a line names, if any (for choosing its delay).
 fn verb_of(line: &[u8]) -> Option<Verb> {
