@@ -73,21 +73,7 @@ pub(crate) fn deserialize(
             "ftp_client" => each::<FtpClientSpec>(value, tree, &mut problems),
             "fault" => each::<FaultSpec>(value, tree, &mut problems),
             "walkthrough" => walkthrough(value, tree, &mut problems),
-            other => {
-                let names = TOP_LEVEL
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>();
-                let message = format!(
-                    "unknown field `{other}`, expected one of {}",
-                    names.join(", ")
-                );
-                problems.push(unknown_key(
-                    message.trim_start_matches("unknown field "),
-                    key.span(),
-                    tree,
-                ));
-            }
+            other => problems.push(unknown_key(other, TOP_LEVEL, key.span(), tree)),
         }
     }
     // Whatever the per-part pass could not see (an unknown top-level key,
@@ -144,7 +130,11 @@ pub(crate) fn translate(e: &toml::de::Error, tree: &Node) -> Problem {
     let span = e.span().unwrap_or(0..0);
     let msg = e.message().trim();
     if let Some(rest) = msg.strip_prefix("unknown field ") {
-        return unknown_key(rest, span, tree);
+        // "`x`, expected one of `a`, `b`" / "`x`, expected `a` or `b`" /
+        // "`x`, there are no fields"
+        let (word, expected) = split_expected(rest);
+        let names: Vec<&str> = expected.iter().map(String::as_str).collect();
+        return unknown_key(&word, &names, span, tree);
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return missing_key(rest, span, tree);
@@ -188,11 +178,8 @@ fn custom(msg: &str, span: Range<usize>) -> Problem {
     }
 }
 
-fn unknown_key(rest: &str, span: Range<usize>, tree: &Node) -> Problem {
-    // "`x`, expected one of `a`, `b`" / "`x`, expected `a` or `b`" /
-    // "`x`, there are no fields"
-    let (word, expected) = split_expected(rest);
-    let names: Vec<&str> = expected.iter().map(String::as_str).collect();
+/// Key `word` at `span` is not one of `names`.
+fn unknown_key(word: &str, names: &[&str], span: Range<usize>, tree: &Node) -> Problem {
     let place = match tree.table_of_key(&span) {
         Some((path, _)) if path.is_empty() => "at the top level".to_string(),
         Some((path, _)) => format!("in {}", TableName(&path)),
@@ -201,17 +188,17 @@ fn unknown_key(rest: &str, span: Range<usize>, tree: &Node) -> Problem {
     let message = format!("unknown key `{word}` {place}")
         .trim_end()
         .to_string();
-    let hint = match suggest::nearest(&word, names.iter().copied()) {
+    let hint = match suggest::nearest(word, names.iter().copied()) {
         // With few keys, the list says more than a guess.
         Some(n) if names.len() <= 4 => Some(format!(
             "did you mean `{n}`? the keys allowed here are {}",
-            suggest::list(&names)
+            suggest::list(names)
         )),
         Some(n) => Some(format!("did you mean `{n}`?")),
         None if names.is_empty() => Some("this table takes no keys".into()),
         None => Some(format!(
             "the keys allowed here are {}",
-            suggest::list(&names)
+            suggest::list(names)
         )),
     };
     Problem::at(span, message).maybe_hint(hint)

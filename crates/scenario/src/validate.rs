@@ -478,16 +478,12 @@ impl<'a> Checker<'a> {
         let boxes = f
             .nats
             .iter()
-            .map(|n| (&n.name, &n.inside, "nat", "NAT"))
-            .chain(
-                f.firewalls
-                    .iter()
-                    .map(|w| (&w.name, &w.inside, "firewall", "firewall")),
-            );
-        for (name, inside, _, word) in boxes {
-            let Some(_) = self.node(inside.get_ref(), inside.span()) else {
+            .map(|n| (&n.name, &n.inside, "NAT"))
+            .chain(f.firewalls.iter().map(|w| (&w.name, &w.inside, "firewall")));
+        for (name, inside, word) in boxes {
+            if self.node(inside.get_ref(), inside.span()).is_none() {
                 continue;
-            };
+            }
             let (n, i) = (name.get_ref().as_str(), inside.get_ref().as_str());
             if n == i {
                 self.push(
