@@ -1331,6 +1331,18 @@ server = "server"
     }
 
     #[test]
+    fn a_list_written_as_one_table_points_at_its_keys() {
+        let text = BASE.replacen("[[ftp_server]]", "[ftp_server]", 1).replacen(
+            "host = \"server\"\n",
+            "host = \"server\"\ngreeting = \"hello\"\n",
+            1,
+        );
+        let e = crate::parse(&text, "t.toml", &[]).unwrap_err();
+        assert_eq!(e.diagnostics[0].line_text, "greeting = \"hello\"");
+        assert_eq!(e.diagnostics[0].col, 12);
+    }
+
+    #[test]
     fn ftp_clients() {
         assert_eq!(
             with("host = \"client\"", "host = \"client\"\nport = 0"),
