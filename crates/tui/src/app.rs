@@ -520,11 +520,14 @@ impl App {
                 };
                 self.play.carry_ns = 0;
             }
+            // A new speed starts its own count towards the next step.
             Action::Faster => {
                 self.play.speed_exp = (self.play.speed_exp + 1).min(MAX_SPEED_EXP);
+                self.play.carry_ns = 0;
             }
             Action::Slower => {
                 self.play.speed_exp = (self.play.speed_exp - 1).max(MIN_SPEED_EXP);
+                self.play.carry_ns = 0;
             }
             Action::ToggleLang => {
                 self.lang = match self.lang {

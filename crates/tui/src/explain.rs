@@ -297,11 +297,11 @@ pub fn seq(trace: &Trace, seg: &Segment) -> Explained {
     );
     let rel_sum = if seg.flags.syn() {
         Text::new(
-            "the initial sequence number (ISN), chosen at random; the SYN takes one number",
-            "初始序号（ISN），随机选定；SYN 占用一个序号",
+            "= the initial sequence number (ISN), chosen at random; the SYN takes one number",
+            "= 初始序号（ISN），随机选定；SYN 占用一个序号",
         )
     } else if rel == 0 {
-        Text::new("the ISN itself", "即 ISN")
+        Text::new("= the ISN itself", "= ISN 本身")
     } else {
         let before = (rel - 1) as usize;
         let bytes = stream(trace, seg, seg.dir);

@@ -242,9 +242,26 @@ impl SocketIndex {
             let h = &history[s];
             let first = h.first().map_or(u32::MAX, |c| c.after_segment);
             birth.push(created.min(first));
-            // Gone once it is CLOSED after having been something else.
+            // Gone once it is CLOSED after having been something else, or
+            // once its TIME-WAIT ran out (a trace that stops recording
+            // before then has no event for it).
             let d = match h.last() {
                 Some(last) if last.to == TcpState::Closed && h.len() > 1 => last.after_segment,
+                Some(last) if last.to == TcpState::TimeWait => {
+                    let tw = trace
+                        .nodes
+                        .get(info.node as usize)
+                        .and_then(|n| n.tcp.as_ref())
+                        .map(|p| p.time_wait);
+                    match (tw, trace.events.get(last.event as usize)) {
+                        (Some(tw), Some(ev)) => {
+                            let expiry = ev.time + tw;
+                            let sent = trace.segments.partition_point(|seg| seg.time < expiry);
+                            (sent as u32).max(last.after_segment)
+                        }
+                        _ => u32::MAX,
+                    }
+                }
                 _ => u32::MAX,
             };
             death.push(d);

@@ -398,22 +398,38 @@ fn draw_row(
         End::Open(_) => {}
     }
 
-    // The label: centred on the arrow, or beside the diagram if the arrow
-    // is too short to hold a useful part of it.
-    // Keep a stroke of the arrow on both sides of the label.
-    let avail = hi.saturating_sub(lo).saturating_sub(5);
-    let (lx, max) = if avail >= 12 {
-        (lo + 3, avail)
-    } else {
-        let after = hi + 2;
-        (after, g.inner.right().saturating_sub(after))
-    };
+    let (lx, max, centred) = label_slot(cols, lo, hi, width(&text) as u16 + 2, g.inner.right());
     if max >= 6 {
         let shown = truncate(&format!(" {text} "), usize::from(max));
         let w = width(&shown) as u16;
-        let start = if avail >= 12 { lx + (max - w) / 2 } else { lx };
+        let start = if centred { lx + (max - w) / 2 } else { lx };
         let line = Line::from(Span::styled(shown, style));
         buf.set_line(start, y, &line, w);
+    }
+}
+
+/// Where a label of `want` cells goes on an arrow from `lo` to `hi`:
+/// (start, room, centred). Between two lifelines when it fits there, so
+/// that a router's lifeline stays visible; else across the whole arrow;
+/// beside the diagram when the arrow is too short for a useful part. A
+/// stroke of the arrow stays visible on both sides of the label.
+fn label_slot(cols: &[u16], lo: u16, hi: u16, want: u16, right: u16) -> (u16, u16, bool) {
+    let room = |a: u16, b: u16| b.saturating_sub(a).saturating_sub(5);
+    let mut stops: Vec<u16> = vec![lo];
+    stops.extend(cols.iter().copied().filter(|&x| x > lo && x < hi));
+    stops.push(hi);
+    let best = stops
+        .windows(2)
+        .map(|w| (room(w[0], w[1]), w[0]))
+        .max_by_key(|&(r, x)| (r, std::cmp::Reverse(x)));
+    let whole = room(lo, hi);
+    match best {
+        Some((r, x)) if r >= want || (stops.len() > 2 && r >= 24) => (x + 3, r, true),
+        _ if whole >= 12 => (lo + 3, whole, true),
+        _ => {
+            let after = hi + 2;
+            (after, right.saturating_sub(after), false)
+        }
     }
 }
 
@@ -429,6 +445,18 @@ mod tests {
         assert_eq!(viewport_top(36, 37, 9), 28);
         assert_eq!(viewport_top(3, 5, 9), 0);
         assert_eq!(viewport_top(999_999, 1_000_000, 50), 1_000_000 - 50);
+    }
+
+    #[test]
+    fn labels_sit_between_lifelines_when_they_fit() {
+        // Two columns: the whole arrow.
+        assert_eq!(label_slot(&[10, 70], 10, 70, 30, 80), (13, 55, true));
+        // Three columns, a short label: the first gap, router visible.
+        assert_eq!(label_slot(&[10, 40, 70], 10, 70, 20, 80), (13, 25, true));
+        // A long label: the whole arrow.
+        assert_eq!(label_slot(&[10, 30, 50], 10, 50, 40, 80), (13, 35, true));
+        // A stub: beside it.
+        assert_eq!(label_slot(&[10, 14], 10, 14, 20, 80), (16, 64, false));
     }
 
     #[test]

@@ -65,6 +65,8 @@ const LABEL_W: usize = 14;
 struct Lines {
     lines: Vec<Line<'static>>,
     selected: Option<usize>,
+    /// The last hex line holding a byte of the selected field.
+    selected_bytes: Option<usize>,
     width: usize,
 }
 
@@ -126,10 +128,14 @@ fn node_name(app: &App, node: u32) -> String {
 }
 
 /// Every line of the panel for the current segment.
-fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
+/// Every line of the panel: the part that always shows (which segment,
+/// why, what became of it), then the fields and bytes, which scroll, and
+/// where the selected field is among those.
+fn build(app: &App, width: usize) -> Built {
     let mut out = Lines {
         lines: Vec::new(),
         selected: None,
+        selected_bytes: None,
         width,
     };
     let t = &app.theme;
@@ -140,7 +146,10 @@ fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
             0,
             t.dim,
         );
-        return (out.lines, None);
+        return Built {
+            fixed: out.lines,
+            ..Built::default()
+        };
     }
     let index = app.cursor;
     let seg = app.seg(index);
@@ -173,6 +182,7 @@ fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
         t.dim
     };
     out.para(fate.get(lang), 2, fate_style);
+    let fixed = std::mem::take(&mut out.lines);
 
     let packet = Packet::build(trace, seg);
     ip_fields(app, seg, packet.as_ref(), &mut out);
@@ -190,7 +200,22 @@ fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
             t.dim,
         ),
     }
-    (out.lines, out.selected)
+    Built {
+        fixed,
+        lines: out.lines,
+        selected: out.selected,
+        selected_bytes: out.selected_bytes,
+    }
+}
+
+#[derive(Default)]
+struct Built {
+    /// Always shown at the top.
+    fixed: Vec<Line<'static>>,
+    /// Fields and bytes, scrolled.
+    lines: Vec<Line<'static>>,
+    selected: Option<usize>,
+    selected_bytes: Option<usize>,
 }
 
 fn ip_fields(app: &App, seg: &Segment, p: Option<&Packet>, out: &mut Lines) {
@@ -431,6 +456,9 @@ fn hex(app: &App, seg: &Segment, p: &Packet, out: &mut Lines) {
                 spans.push(Span::styled(c.to_string(), style));
             }
         }
+        if (start..end).any(|i| sel.contains(&i)) {
+            out.selected_bytes = Some(out.lines.len());
+        }
         out.push(Line::from(spans));
     }
     if shown < p.bytes.len() {
@@ -451,14 +479,34 @@ impl Widget for SegmentPanel<'_> {
         if inner.width < 8 || inner.height == 0 {
             return;
         }
-        let (lines, selected) = build(app, usize::from(inner.width));
-        let h = usize::from(inner.height);
+        let Built {
+            fixed,
+            lines,
+            selected,
+            selected_bytes,
+        } = build(app, usize::from(inner.width));
+        // The header keeps at least half the panel for the fields.
+        let fixed_h = fixed.len().min(usize::from(inner.height) / 2);
+        for (row, line) in fixed.iter().take(fixed_h).enumerate() {
+            buf.set_line(inner.x, inner.y + row as u16, line, inner.width);
+        }
+        let h = usize::from(inner.height) - fixed_h;
+        // Scroll only as far as it takes to show the selected field and,
+        // when there is room, its lit bytes; a few lines under the field
+        // otherwise. The layers stay put while everything fits.
         let top = match selected {
-            Some(sel) if lines.len() > h => sel.saturating_sub(h / 3).min(lines.len() - h),
+            Some(sel) if lines.len() > h => {
+                let want_end = match selected_bytes {
+                    Some(b) if b >= sel && b - sel < h => b + 1,
+                    _ => sel + 4,
+                };
+                want_end.saturating_sub(h).min(sel).min(lines.len() - h)
+            }
             _ => 0,
         };
+        let y0 = inner.y + fixed_h as u16;
         for (row, line) in lines.iter().skip(top).take(h).enumerate() {
-            buf.set_line(inner.x, inner.y + row as u16, line, inner.width);
+            buf.set_line(inner.x, y0 + row as u16, line, inner.width);
         }
     }
 }

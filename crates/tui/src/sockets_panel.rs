@@ -17,6 +17,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+/// Sockets listed at most; the rest are counted.
+const MAX_SOCKETS: usize = 48;
+
 #[derive(Debug)]
 pub struct SocketsPanel<'a> {
     pub app: &'a App,
@@ -46,7 +49,25 @@ fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
     let now = app.seg(app.cursor).time;
     let changes = six.changes_in_step(k);
     let cur_conn = app.seg(app.cursor).conn;
-    for s in six.alive(m) {
+    let changed = |s: u32| {
+        changes.iter().any(|&e| {
+            matches!(trace.events[e as usize].kind, EventKind::SocketState { socket, .. } if socket == s)
+        })
+    };
+    let involved = |s: u32| {
+        let conn = trace.sockets.get(s as usize).and_then(|i| i.conn);
+        conn.is_some() && conn == cur_conn
+    };
+    // Many sockets at once (a busy server): those this step is about
+    // first, then the oldest, up to a screenful or two.
+    let mut shown: Vec<u32> = six.alive(m).collect();
+    let hidden = shown.len().saturating_sub(MAX_SOCKETS);
+    if hidden > 0 {
+        shown.sort_by_key(|&s| (!changed(s) && !involved(s), s));
+        shown.truncate(MAX_SOCKETS);
+        shown.sort_unstable();
+    }
+    for s in shown {
         let Some(info) = trace.sockets.get(s as usize) else {
             continue;
         };
@@ -89,22 +110,25 @@ fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
                 });
             }
         }
-        let involved = info.conn.is_some() && info.conn == cur_conn;
-        let mark = if involved { "▸" } else { " " };
+        let mark = if involved(s) { "▸" } else { " " };
         let state_style = if change.is_some() { t.changed } else { t.title };
         if change.is_some() && first_lit.is_none() {
             first_lit = Some(lines.len());
         }
         let head = format!("{mark} {node:<7} {tuple}  ");
         let label_style = t.conn(&info.label, info.conn);
-        lines.push(Line::from(vec![
-            Span::styled(
-                truncate(&head, width.saturating_sub(state_text.len() + 1)),
-                t.base,
-            ),
+        let state_w = crate::text::width(&state_text);
+        let label = format!("  {}", info.label);
+        let fits = crate::text::width(&head) + state_w + crate::text::width(&label) <= width;
+        let mut spans = vec![
+            Span::styled(truncate(&head, width.saturating_sub(state_w + 1)), t.base),
             Span::styled(state_text, state_style),
-            Span::styled(format!("  {}", info.label), label_style),
-        ]));
+        ];
+        // The label only if it fits whole.
+        if fits {
+            spans.push(Span::styled(label, label_style));
+        }
+        lines.push(Line::from(spans));
         if let Some((from, cause, segment)) = change {
             let by = match (segment, lang) {
                 (Some(sg), Lang::En) if sg as usize == app.cursor => " (this segment)".to_string(),
@@ -118,9 +142,16 @@ fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
                 lines.push(Line::from(Span::styled(l, t.base)));
             }
         }
-        if let Some(vars) = vars_line(app, s) {
+        if let Some(vars) = vars_line(app, s, width) {
             lines.push(Line::from(Span::styled(truncate(&vars, width), t.dim)));
         }
+    }
+    if hidden > 0 {
+        let more = match lang {
+            Lang::En => format!("  … and {hidden} more sockets"),
+            Lang::Zh => format!("  …… 另有 {hidden} 个套接字"),
+        };
+        lines.push(Line::from(Span::styled(more, t.dim)));
     }
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -134,7 +165,7 @@ fn build(app: &App, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
 /// `SND.UNA 29  SND.NXT 59  RCV.NXT 78  SND.WND 5840  RCV.WND 65535  cwnd 4380`
 /// from the last segment the socket sent, relative to the ISNs unless
 /// absolute numbers are on.
-fn vars_line(app: &App, socket: u32) -> Option<String> {
+fn vars_line(app: &App, socket: u32, width: usize) -> Option<String> {
     let (conn, dir) = app
         .ix
         .sockets
@@ -162,14 +193,21 @@ fn vars_line(app: &App, socket: u32) -> Option<String> {
     } else {
         "–".into()
     };
-    Some(format!(
-        "    SND.UNA {}  SND.NXT {}  RCV.NXT {rcv}  SND.WND {}  RCV.WND {}  cwnd {}",
-        rel(v.snd_una.get(), dir),
-        rel(v.snd_nxt.get(), dir),
-        v.snd_wnd,
-        v.rcv_wnd,
-        v.cwnd
-    ))
+    let parts = [
+        format!("SND.UNA {}", rel(v.snd_una.get(), dir)),
+        format!("SND.NXT {}", rel(v.snd_nxt.get(), dir)),
+        format!("RCV.NXT {rcv}"),
+        format!("SND.WND {}", v.snd_wnd),
+        format!("RCV.WND {}", v.rcv_wnd),
+        format!("cwnd {}", v.cwnd),
+    ];
+    // Two spaces between variables where they fit, one where they must.
+    let wide = format!("    {}", parts.join("  "));
+    Some(if crate::text::width(&wide) <= width {
+        wide
+    } else {
+        format!("    {}", parts.join(" "))
+    })
 }
 
 impl Widget for SocketsPanel<'_> {

@@ -36,9 +36,8 @@ impl Widget for StatusLine<'_> {
         let lang = app.lang;
         buf.set_style(area, t.base);
         let sep = Span::styled(" │ ", t.dim);
-        let mut spans: Vec<Span<'static>> = Vec::new();
         if let Some(input) = &app.search.input {
-            spans.push(Span::styled(format!(" /{input}"), t.title));
+            let mut spans = vec![Span::styled(format!(" /{input}"), t.title)];
             spans.push(Span::styled("█", t.key));
             spans.push(Span::styled(
                 format!(
@@ -54,37 +53,51 @@ impl Widget for StatusLine<'_> {
             buf.set_line(area.x, area.y, &Line::from(spans), area.width);
             return;
         }
+        // Parts in display order, each with a priority: when the line is
+        // too narrow the least important go first.
+        let mut parts: Vec<(u8, Vec<Span<'static>>)> = Vec::new();
         let n = app.trace.segments.len();
-        spans.push(Span::styled(
-            format!(" {}", app.trace.scenario.name),
-            t.title,
+        parts.push((
+            4,
+            vec![Span::styled(
+                format!(" {}", app.trace.scenario.name),
+                t.title,
+            )],
         ));
-        spans.push(Span::styled(
-            format!(" {} {}", tr(lang, "seed", "种子"), app.trace.scenario.seed),
-            t.dim,
+        parts.push((
+            3,
+            vec![Span::styled(
+                format!(" {} {}", tr(lang, "seed", "种子"), app.trace.scenario.seed),
+                t.dim,
+            )],
         ));
-        spans.push(sep.clone());
         let time = if n == 0 {
             "–".to_string()
         } else {
             fmt_time(app.seg(app.cursor).time) + "s"
         };
-        spans.push(Span::styled(format!("t={time}"), t.base));
-        spans.push(sep.clone());
+        parts.push((
+            8,
+            vec![sep.clone(), Span::styled(format!("t={time}"), t.base)],
+        ));
         let pos = if n == 0 { 0 } else { app.cursor + 1 };
-        spans.push(Span::styled(format!("#{pos}/{n}"), t.title));
-        spans.push(sep.clone());
+        parts.push((
+            10,
+            vec![sep.clone(), Span::styled(format!("#{pos}/{n}"), t.title)],
+        ));
         let total = app.ann.stages.len();
         let stage = match current_stage(app) {
             Some((k, true)) => format!("{k}/{total}"),
             Some((k, false)) => format!("({k})/{total}"),
             None => format!("–/{total}"),
         };
-        spans.push(Span::styled(
-            format!("{} {stage}", tr(lang, "stage", "步骤")),
-            t.title,
+        parts.push((
+            9,
+            vec![
+                sep.clone(),
+                Span::styled(format!("{} {stage}", tr(lang, "stage", "步骤")), t.title),
+            ],
         ));
-        spans.push(sep.clone());
         let speed = speed_text(app.play.speed_exp);
         let play = if app.play.playing {
             let mode = match app.play.mode {
@@ -95,9 +108,8 @@ impl Widget for StatusLine<'_> {
         } else {
             format!("⏸ {speed}")
         };
-        spans.push(Span::styled(play, t.base));
+        parts.push((6, vec![sep.clone(), Span::styled(play, t.base)]));
         if !app.search.query.is_empty() {
-            spans.push(sep.clone());
             let hits = &app.search.hits;
             let text = if hits.is_empty() {
                 match lang {
@@ -114,15 +126,36 @@ impl Widget for StatusLine<'_> {
                 };
                 format!("/{} {i}/{}", app.search.query, hits.len())
             };
-            spans.push(Span::styled(truncate(&text, 24), t.hit));
+            parts.push((
+                7,
+                vec![sep.clone(), Span::styled(truncate(&text, 28), t.hit)],
+            ));
         }
-        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
-        let hints = tr(lang, "? help  q quit ", "? 帮助  q 退出 ");
+        let hints = tr(lang, "  ? help  q quit ", "  ? 帮助  q 退出 ");
+        parts.push((2, vec![Span::styled(hints, t.key)]));
         let room = usize::from(area.width);
-        if used + width(hints) + 2 <= room {
-            let pad = room - used - width(hints);
-            spans.push(Span::raw(" ".repeat(pad)));
-            spans.push(Span::styled(hints, t.key));
+        let part_w = |p: &Vec<Span<'static>>| p.iter().map(|s| width(&s.content)).sum::<usize>();
+        while parts.iter().map(|(_, p)| part_w(p)).sum::<usize>() > room {
+            let Some(i) = parts
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (prio, _))| *prio)
+                .map(|(i, _)| i)
+            else {
+                break;
+            };
+            parts.remove(i);
+        }
+        // Hints sit at the right edge.
+        let hints_kept = parts.last().is_some_and(|(prio, _)| *prio == 2);
+        let used: usize = parts.iter().map(|(_, p)| part_w(p)).sum();
+        let mut spans: Vec<Span<'static>> = Vec::new();
+        let count = parts.len();
+        for (i, (_, p)) in parts.into_iter().enumerate() {
+            if hints_kept && i + 1 == count {
+                spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
+            }
+            spans.extend(p);
         }
         buf.set_line(area.x, area.y, &Line::from(spans), area.width);
     }

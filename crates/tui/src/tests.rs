@@ -1,25 +1,547 @@
-//! Whole-screen tests: scripted keys on `TestBackend`-sized buffers.
+//! Whole-screen tests: the app driven by scripted keys and mouse events on
+//! a `TestBackend`, screens compared with insta snapshots, and the
+//! properties the player promises (stepping back is exact, a frame of a
+//! huge trace touches only what it shows).
 
 use crate::bench_support::{buffer_text, render_once};
 use crate::fixture;
-use crate::{App, PlayOptions};
+use crate::{Action, App, Focus, PlayMode, PlayOptions, ThemeName};
+use netstep_trace::{Annotation, Lang, Trace, annotate};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+fn app_with(run: (Trace, Annotation), opts: PlayOptions) -> App {
+    App::new(run.0, run.1, opts)
+}
 
 fn app() -> App {
-    let (t, a) = fixture::walkthrough_run();
-    App::new(t, a, PlayOptions::default())
+    app_with(fixture::walkthrough_run(), PlayOptions::default())
+}
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+/// Draws through a real `Terminal<TestBackend>`, as the event loop does.
+fn screen(app: &mut App, w: u16, h: u16) -> TestBackend {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    terminal.backend().clone()
+}
+
+/// Goes to stage `n` with `]` from the start.
+fn goto_stage(app: &mut App, n: u32) {
+    key(app, KeyCode::Home);
+    for _ in 1..n {
+        press(app, "]");
+    }
+}
+
+// ---- snapshots ----
+
+#[test]
+fn first_screen_80x24() {
+    let mut app = app();
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
 }
 
 #[test]
-fn look() {
-    let mut a = app();
-    for _ in 0..9 {
-        a.apply(crate::Action::Next);
+fn first_screen_200x60() {
+    let mut app = app();
+    insta::assert_snapshot!(screen(&mut app, 200, 60));
+}
+
+#[test]
+fn stage_8_english() {
+    let mut app = app();
+    goto_stage(&mut app, 8);
+    assert_eq!(app.cursor(), 9, "stage 8 is segment #10, PASS");
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn stage_8_chinese() {
+    let mut app = app();
+    goto_stage(&mut app, 8);
+    press(&mut app, "L");
+    assert_eq!(app.lang(), Lang::Zh);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn stage_8_wide_with_every_panel() {
+    let mut app = app();
+    goto_stage(&mut app, 8);
+    insta::assert_snapshot!(screen(&mut app, 200, 60));
+}
+
+#[test]
+fn stage_8_chinese_wide() {
+    let mut app = app();
+    goto_stage(&mut app, 8);
+    press(&mut app, "L");
+    insta::assert_snapshot!(screen(&mut app, 200, 60));
+}
+
+#[test]
+fn segment_panel_port_command() {
+    let mut app = app();
+    goto_stage(&mut app, 12);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus(), Focus::Segment);
+    // From seq down to the payload: the FTP decoding comes into view.
+    for _ in 0..7 {
+        key(&mut app, KeyCode::Down);
     }
-    println!("{}", buffer_text(&render_once(&mut a, 80, 24)));
-    a.apply(crate::Action::FocusNext);
-    a.apply(crate::Action::FocusNext);
-    println!("{}", buffer_text(&render_once(&mut a, 80, 24)));
-    a.apply(crate::Action::FocusNext);
-    println!("{}", buffer_text(&render_once(&mut a, 80, 24)));
-    println!("{}", buffer_text(&render_once(&mut a, 200, 60)));
+    insta::assert_snapshot!(screen(&mut app, 100, 40));
+}
+
+#[test]
+fn sockets_panel_when_the_data_connection_closes() {
+    let mut app = app();
+    // #28: the server's ACK of the client's data FIN: the client's data
+    // socket goes from LAST-ACK to CLOSED.
+    app.apply(Action::Select(27));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn dropped_segment() {
+    let mut app = app_with(fixture::lossy_run(), PlayOptions::default());
+    app.apply(Action::Select(5));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn dropped_and_retransmitted_wide() {
+    let mut app = app_with(fixture::lossy_run(), PlayOptions::default());
+    app.apply(Action::Select(6));
+    insta::assert_snapshot!(screen(&mut app, 200, 60));
+}
+
+#[test]
+fn stage_that_did_not_occur() {
+    let mut app = app_with(fixture::quick_server_run(), PlayOptions::default());
+    // #7: the 331 that carries the server's ACK of USER.
+    app.apply(Action::Select(6));
+    insta::assert_snapshot!(screen(&mut app, 200, 60));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = app();
+    press(&mut app, "?");
+    assert!(app.help_visible());
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+    press(&mut app, "L");
+    assert_eq!(
+        app.lang(),
+        Lang::En,
+        "keys other than ? Esc q are ignored under help"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help_visible() && !app.should_quit());
+}
+
+#[test]
+fn too_small_asks_for_room() {
+    let mut app = app();
+    insta::assert_snapshot!(screen(&mut app, 79, 23));
+}
+
+// ---- properties ----
+
+#[test]
+fn stepping_back_is_exact() {
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut app = app();
+        let n = app.trace().segments.len();
+        let mut forward = Vec::new();
+        for k in 0..n {
+            assert_eq!(app.cursor(), k);
+            forward.push(render_once(&mut app, w, h));
+            press(&mut app, "l");
+        }
+        for k in (0..n).rev() {
+            assert_eq!(app.cursor(), k);
+            assert_eq!(
+                render_once(&mut app, w, h),
+                forward[k],
+                "step {k} at {w}x{h}"
+            );
+            press(&mut app, "h");
+        }
+        // Jumping straight there gives the same screen too.
+        for (k, expected) in forward.iter().enumerate() {
+            app.apply(Action::Select(k));
+            assert_eq!(&render_once(&mut app, w, h), expected, "jump to {k}");
+        }
+    }
+}
+
+#[test]
+fn search_finds_payloads_and_flags() {
+    let mut app = app();
+    press(&mut app, "/USER");
+    assert_eq!(app.cursor(), 0, "nothing moves while typing");
+    let typing = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(typing.contains("/USER█"), "{typing}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.cursor(), 5);
+    assert_eq!(app.search_hits(), &[5]);
+    let shown = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(shown.contains("/USER 1/1"), "{shown}");
+
+    press(&mut app, "/fin");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.search_hits(), &[22, 26, 33, 35]);
+    assert_eq!(app.cursor(), 22, "first hit after the cursor");
+    press(&mut app, "n");
+    assert_eq!(app.cursor(), 26);
+    press(&mut app, "NN");
+    assert_eq!(app.cursor(), 35, "N goes round");
+
+    press(&mut app, "/PASS");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.cursor(), 35, "Esc cancels");
+    assert!(!app.should_quit());
+    assert_eq!(app.search_hits().len(), 4, "the previous search stays");
+
+    press(&mut app, "/no such thing");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.search_hits().is_empty());
+    let shown = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(shown.contains("no match"), "{shown}");
+}
+
+#[test]
+fn filter_cycles_through_labels_and_connections() {
+    let mut app = app();
+    app.apply(Action::Select(17)); // the data SYN
+    press(&mut app, "f");
+    assert_eq!(app.filter_name(), "control");
+    assert_eq!(
+        app.cursor(),
+        20,
+        "moved to the next control segment (#21, 150)"
+    );
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(text.contains("filter control"));
+    assert!(!text.contains("[16]"), "no data segment on screen:\n{text}");
+    press(&mut app, "l");
+    assert_eq!(app.cursor(), 24, "next control segment skips the data ones");
+    press(&mut app, "f");
+    assert_eq!(app.filter_name(), "data");
+    assert_eq!(app.cursor(), 26);
+    press(&mut app, "g");
+    assert_eq!(app.cursor(), 17);
+    press(&mut app, "G");
+    assert_eq!(app.cursor(), 27);
+    press(&mut app, "ff");
+    assert_eq!(app.filter_name(), "conn 1");
+    press(&mut app, "f");
+    assert_eq!(app.filter_name(), "all");
+    assert_eq!(app.cursor(), 27);
+}
+
+#[test]
+fn stage_keys_with_a_filter() {
+    let mut app = app();
+    press(&mut app, "ff"); // data only
+    assert_eq!(app.cursor(), 17);
+    press(&mut app, "]");
+    assert_eq!(app.cursor(), 21, "stage 17's data segment (#22)");
+    press(&mut app, "[");
+    assert_eq!(app.cursor(), 17);
+    press(&mut app, "[");
+    assert_eq!(app.cursor(), 17, "no earlier stage has a data segment");
+}
+
+#[test]
+fn language_switch_changes_every_panel() {
+    let mut app = app();
+    goto_stage(&mut app, 8);
+    let en = buffer_text(&render_once(&mut app, 200, 60));
+    assert!(en.contains("Stage 8 of 32") && en.contains("Ladder"));
+    press(&mut app, "L");
+    let zh = buffer_text(&render_once(&mut app, 200, 60));
+    assert!(zh.contains("第 8 步，共 32 步"), "{zh}");
+    assert!(zh.contains("梯形图") && zh.contains("明文"));
+    assert!(!zh.contains("Stage 8 of 32"));
+    press(&mut app, "L");
+    assert_eq!(buffer_text(&render_once(&mut app, 200, 60)), en);
+}
+
+#[test]
+fn mouse_selects_a_ladder_row_and_focuses_panels() {
+    let mut app = app();
+    render_once(&mut app, 80, 24);
+    // Row 0 is the border, row 1 the header: row 2 + 4 is segment #5.
+    let click = |col, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: col,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.handle_mouse(click(40, 6));
+    assert_eq!(app.cursor(), 4);
+    // The border and the header select nothing.
+    app.handle_mouse(click(40, 1));
+    assert_eq!(app.cursor(), 4);
+    // A click in the panel below focuses it.
+    app.handle_mouse(click(40, 18));
+    assert_eq!(app.focus(), Focus::Stage);
+    app.handle_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 40,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.cursor(), 5, "the wheel over the ladder steps");
+    // Far down the trace the ladder has scrolled: the click still maps.
+    app.apply(Action::Select(30));
+    render_once(&mut app, 80, 24);
+    app.handle_mouse(click(40, 2));
+    assert_eq!(app.cursor(), 26, "top row is #27 when #31 is centred");
+}
+
+#[test]
+fn segment_panel_fields_move_with_up_down() {
+    let mut app = app();
+    app.apply(Action::Select(13));
+    press(&mut app, "\t");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus(), Focus::Segment);
+    key(&mut app, KeyCode::Down);
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(text.contains("▸ ack"), "{text}");
+    assert_eq!(app.cursor(), 13, "arrows move the field, not the cursor");
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Down);
+    }
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(text.contains("▸ payload"), "{text}");
+    // The payload's bytes are lit in the hex view.
+    let buf = render_once(&mut app, 200, 60);
+    let lit = buf
+        .content()
+        .iter()
+        .filter(|c| c.style().bg == app.theme.selected.bg && c.symbol() != " ")
+        .count();
+    assert!(
+        lit >= 30 * 2,
+        "30 payload bytes in hex and ascii, got {lit}"
+    );
+}
+
+#[test]
+fn play_steps_and_real_time() {
+    let mut app = app();
+    press(&mut app, "p");
+    assert!(app.is_playing());
+    app.tick(std::time::Duration::from_millis(2500));
+    assert_eq!(app.cursor(), 2, "one step a second");
+    press(&mut app, "+");
+    app.tick(std::time::Duration::from_millis(1000));
+    assert_eq!(app.cursor(), 4, "twice as fast, counting afresh");
+    press(&mut app, "m");
+    // Real time at 2x from #5 (0.200421 s): 1.5 s of wall time is 3 s of
+    // virtual time, which reaches USER at 3.000421 s.
+    app.tick(std::time::Duration::from_millis(1500));
+    assert_eq!(app.cursor(), 5);
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(text.contains("▶ real time ×2"), "{text}");
+    // A huge tick plays to the end and stops.
+    app.tick(std::time::Duration::from_secs(3600));
+    assert_eq!(app.cursor(), 36);
+    assert!(!app.is_playing());
+    // p at the end starts over.
+    press(&mut app, "p");
+    assert_eq!(app.cursor(), 0);
+    assert!(app.is_playing());
+    press(&mut app, "p");
+    assert!(!app.is_playing());
+    app.tick(std::time::Duration::from_secs(10));
+    assert_eq!(app.cursor(), 0, "paused means paused");
+}
+
+#[test]
+fn numbers_toggle_between_relative_and_absolute() {
+    let mut app = app();
+    app.apply(Action::Select(9));
+    let rel = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(rel.contains("seq=15 ack=55"));
+    press(&mut app, "a");
+    let abs = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(abs.contains("seq=1022640143 ack=3217031735"), "{abs}");
+    assert!(abs.contains("absolute"));
+}
+
+#[test]
+fn options_open_where_asked() {
+    let opts = PlayOptions {
+        lang: Lang::Zh,
+        theme: ThemeName::Light,
+        start_segment: 1_000,
+        play_mode: PlayMode::RealTime,
+        autoplay: true,
+        ..PlayOptions::default()
+    };
+    let mut app = app_with(fixture::walkthrough_run(), opts);
+    assert_eq!(app.cursor(), 36, "clamped to the last segment");
+    assert!(app.is_playing());
+    let buf = render_once(&mut app, 80, 24);
+    // Light theme: black on white, current row white on black.
+    assert_eq!(buf[(0, 23)].style().bg, Some(ratatui::style::Color::White));
+    let row = (0..24)
+        .find(|&y| buf[(1, y)].symbol() == "▶")
+        .expect("the cursor row");
+    assert_eq!(
+        buf[(20, row)].style().bg,
+        Some(ratatui::style::Color::Black)
+    );
+    press(&mut app, "t");
+    let buf = render_once(&mut app, 80, 24);
+    assert_eq!(buf[(0, 23)].style().bg, Some(ratatui::style::Color::Black));
+}
+
+// ---- robustness ----
+
+fn all_keys(app: &mut App) {
+    for c in "lllll]]][[ggGhhhpmm+-+-aaffffff/x\n/syn\nnnNNL\t\t\t\tkkjj??".chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+        app.tick(std::time::Duration::from_millis(700));
+        for (w, h) in [(80, 24), (79, 23), (140, 30), (100, 70), (200, 60), (1, 1)] {
+            render_once(app, w, h);
+        }
+    }
+}
+
+#[test]
+fn empty_trace_does_not_panic() {
+    let mut app = app_with(fixture::empty_run(), PlayOptions::default());
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(text.contains("no segments"), "{text}");
+    all_keys(&mut app);
+    assert_eq!(app.cursor(), 0);
+}
+
+#[test]
+fn trace_without_walkthrough_does_not_panic() {
+    let (t, _) = fixture::walkthrough_run();
+    let ann = annotate(&t, &netstep_trace::Walkthrough::default());
+    let mut app = App::new(t, ann, PlayOptions::default());
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(text.contains("no walkthrough"), "{text}");
+    assert!(text.contains("[·]"));
+    all_keys(&mut app);
+}
+
+#[test]
+fn odd_segments_do_not_panic() {
+    let (mut t, a) = fixture::walkthrough_run();
+    // Segments outside any connection, to unknown nodes, dropped at
+    // unknown nodes, in flight, pointing past their streams; an annotation
+    // shorter than the trace.
+    t.segments[3].conn = None;
+    t.segments[4].conn = Some(99);
+    t.segments[5].to = None;
+    t.segments[6].from = 42;
+    t.segments[7].fate = netstep_trace::Fate::Dropped {
+        at: t.segments[7].time,
+        node: 77,
+        reason: netstep_trace::DropReason::Filtered,
+    };
+    t.segments[8].fate = netstep_trace::Fate::InFlight;
+    t.segments[9].payload_offset = u64::MAX - 3;
+    t.segments[10].payload_len = 100_000;
+    t.conns[1].initiator_isn = None;
+    t.sockets[2].node = 55;
+    let mut a = a;
+    a.segments.truncate(5);
+    let mut app = App::new(t, a, PlayOptions::default());
+    for k in 0..37 {
+        app.apply(Action::Select(k));
+        render_once(&mut app, 80, 24);
+        render_once(&mut app, 200, 60);
+    }
+    all_keys(&mut app);
+}
+
+#[test]
+fn a_frame_of_a_huge_trace_touches_only_what_it_shows() {
+    let (t, a) = fixture::huge_run(200_000);
+    let n = t.segments.len();
+    let mut app = App::new(t, a, PlayOptions::default());
+    for target in [0, n / 2, n - 1] {
+        app.apply(Action::Select(target));
+        app.touched.set(0);
+        render_once(&mut app, 200, 60);
+        let touched = app.touched.get();
+        assert!(touched < 200, "a 200x60 frame looked at {touched} segments");
+    }
+    // Steps, stage keys, play ticks and filters stay cheap to draw too.
+    press(&mut app, "l]fp");
+    app.tick(std::time::Duration::from_secs(5));
+    app.touched.set(0);
+    render_once(&mut app, 200, 60);
+    assert!(app.touched.get() < 200);
+}
+
+#[test]
+fn the_event_loop_quits_and_draws() {
+    /// Events in order; `None` is a wait that timed out.
+    struct Script(Vec<Option<Event>>);
+    impl crate::EventSource for Script {
+        fn next(&mut self, _: std::time::Duration) -> std::io::Result<Option<Event>> {
+            Ok(if self.0.is_empty() {
+                None
+            } else {
+                self.0.remove(0)
+            })
+        }
+    }
+    let mut app = app();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let k = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let mut events = Script(vec![
+        Some(k('l')),
+        Some(k('l')),
+        Some(Event::Resize(100, 30)),
+        None,
+        Some(Event::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))),
+        Some(k('l')),
+    ]);
+    crate::run_loop(&mut terminal, &mut app, &mut events).unwrap();
+    assert!(app.should_quit());
+    assert_eq!(
+        app.cursor(),
+        2,
+        "Ctrl-C stopped the loop before the last key"
+    );
+    assert!(format!("{}", terminal.backend()).contains("#3/37"));
 }
