@@ -203,6 +203,10 @@ pub struct TcpOverrides {
     /// (otherwise it comes from the seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isn: Option<u32>,
+    /// Acknowledge the first this-many data segments of a connection at
+    /// once (Linux's quick-ACK mode); 0 turns it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quickack: Option<u32>,
 }
 
 /// A delayed-ACK setting: a duration, or `"off"`.

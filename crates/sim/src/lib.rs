@@ -6,12 +6,17 @@
 //! recorder that writes every segment's fate into a `Trace`. Nothing here
 //! reads a wall clock.
 
+pub mod build;
+pub mod ftp_app;
 pub mod link;
+pub mod middlebox;
 pub mod net;
 pub mod queue;
 pub mod record;
 pub mod rng;
+pub mod tcphost;
 
+pub use build::run_scenario;
 pub use link::LinkParams;
 pub use net::{
     Fault, FaultAction, HostCx, HostStack, Middlebox, Network, NetworkBuilder, RunLimits,

@@ -209,6 +209,17 @@ impl NetworkBuilder {
         self.add(info, NodeKind::Router(hook))
     }
 
+    /// Puts a packet hook (NAT, firewall) on forwarding node `node`.
+    pub fn set_middlebox(&mut self, node: u32, hook: Box<dyn Middlebox>) {
+        if let Some(Node {
+            kind: NodeKind::Router(h),
+            ..
+        }) = self.nodes.get_mut(node as usize)
+        {
+            *h = Some(hook);
+        }
+    }
+
     /// Joins nodes `a` and `b` with a link; `ab` and `ba` are the settings
     /// of each direction.
     pub fn link(&mut self, a: u32, b: u32, ab: LinkParams, ba: LinkParams) {
@@ -236,7 +247,7 @@ impl NetworkBuilder {
         let mut next_hop = vec![vec![None; n]; n];
         for to in 0..n {
             let dist = self.distances_to(to as u32);
-            for from in 0..n {
+            for (from, hops) in next_hop.iter_mut().enumerate() {
                 if from == to || dist[from] == u64::MAX {
                     continue;
                 }
@@ -254,7 +265,7 @@ impl NetworkBuilder {
                             .then_some((link, dir as u8))
                     })
                     .min();
-                next_hop[from][to] = best;
+                hops[to] = best;
             }
         }
         Network {

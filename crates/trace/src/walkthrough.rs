@@ -221,7 +221,11 @@ fn explain_missing_ack(trace: &Trace, n: u32, m: &Matcher) -> Option<Text> {
             .is_none_or(|f| trace.node_name(s.from) == f);
         (label_ok && from_ok && s.conn.is_some()).then_some((s.conn?, s.dir))
     })?;
-    let acker = m.from.clone().unwrap_or_else(|| "the receiver".into());
+    let acker = m
+        .from
+        .as_ref()
+        .map_or_else(|| "the receiver".to_string(), |f| format!("the {f}"));
+    let acker_zh = m.from.clone().unwrap_or_else(|| "接收方".into());
     let Some(peer) = named_peer_segment(trace, what, conn, 1 - dir) else {
         return Some(Text::new(
             format!(
@@ -270,7 +274,7 @@ fn explain_missing_ack(trace: &Trace, n: u32, m: &Matcher) -> Option<Text> {
         ),
         None => (
             format!(", because {acker} acknowledges at once (no delayed ACK)"),
-            format!("，因为{acker}不使用延迟确认"),
+            format!("，因为{acker_zh}不使用延迟确认"),
         ),
         _ => (String::new(), String::new()),
     };
@@ -281,7 +285,7 @@ fn explain_missing_ack(trace: &Trace, n: u32, m: &Matcher) -> Option<Text> {
             ack + 1
         ),
         format!(
-            "第 {n} 步没有出现：{acker}对 `{what}` 的确认捎带在{}上（第 {} 个报文段）{why_zh}",
+            "第 {n} 步没有出现：{acker_zh}对 `{what}` 的确认捎带在{}上（第 {} 个报文段）{why_zh}",
             rode_on.zh,
             ack + 1
         ),

@@ -1,0 +1,665 @@
+//! A simulated host running the `netstep-tcp` stack and applications.
+//!
+//! Applications call the socket interface ([`AppIo`]) the way a program
+//! makes system calls: each call is carried out at once and whatever TCP
+//! can send because of it goes on the wire before the call returns. That
+//! is what puts a server's `221` and its FIN in separate segments (the
+//! program writes, then closes) and lets an ACK that is due leave before
+//! the program has even read the data.
+//!
+//! The host also translates the TCP crate's vocabulary into the trace's
+//! (see `netstep-trace`'s model docs for why the two are kept apart).
+//!
+//! Leaves out: sockets shared between applications, UDP, ICMP.
+
+use crate::net::{HostCx, HostStack};
+use crate::record::SegMeta;
+use netstep_tcp::{ConnId, Endpoint, Event as TcpEvent, ListenerId, Profile, Transmit};
+use netstep_trace as tr;
+use netstep_wire::{Instant, Ipv4Addr, Ipv4Repr, TcpRepr};
+use std::collections::BTreeMap;
+use std::net::SocketAddrV4;
+
+/// What an application hears about its sockets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SockEvent {
+    /// A listener accepted `conn`.
+    Accepted {
+        listener: ListenerId,
+        conn: ConnId,
+        peer: SocketAddrV4,
+    },
+    /// An active open completed.
+    Connected { conn: ConnId },
+    /// Bytes arrived on `conn` (already read out of the socket).
+    Received { conn: ConnId, bytes: Vec<u8> },
+    /// The peer's FIN arrived.
+    PeerClosed { conn: ConnId },
+    /// Everything we sent on `conn`, FIN included if sent, is acknowledged.
+    AllAcked { conn: ConnId },
+    /// The connection ended; `reason` says how.
+    Closed {
+        conn: ConnId,
+        reason: netstep_tcp::CloseReason,
+    },
+    /// The send buffer has room again.
+    Writable { conn: ConnId },
+}
+
+/// An application on a TCP host, sans-IO like the protocols it runs.
+pub trait App {
+    /// A name for the trace (`ftp-client`, `ftp-server`).
+    fn name(&self) -> &str;
+    fn start(&mut self, now: Instant, io: &mut AppIo<'_, '_>);
+    fn on_event(&mut self, now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>);
+    fn on_timeout(&mut self, now: Instant, io: &mut AppIo<'_, '_>);
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// The application has nothing more to do (it may still own sockets
+    /// that are closing).
+    fn finished(&self) -> bool;
+}
+
+/// Who owns a socket, and what the trace calls it.
+#[derive(Debug, Clone)]
+struct Owner {
+    app: usize,
+    label: String,
+}
+
+/// The host-side state that applications reach through [`AppIo`].
+pub struct Stack {
+    pub addr: Ipv4Addr,
+    pub ep: Endpoint,
+    conn_owner: BTreeMap<ConnId, Owner>,
+    listener_owner: BTreeMap<ListenerId, Owner>,
+    /// Trace socket ids.
+    conn_socket: BTreeMap<ConnId, u32>,
+    listener_socket: BTreeMap<ListenerId, u32>,
+    /// Socket events waiting to be handed to their applications.
+    pending: std::collections::VecDeque<(usize, SockEvent)>,
+    /// The trace index of the segment being processed, for state-change causes.
+    current_segment: Option<u32>,
+    /// Last ACK number sent per connection, to tell piggybacked ACKs.
+    last_ack_sent: BTreeMap<ConnId, Option<netstep_wire::SeqNumber>>,
+    scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stack")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The socket interface an application calls during a callback.
+pub struct AppIo<'s, 'c> {
+    app: usize,
+    now: Instant,
+    stack: &'s mut Stack,
+    cx: &'s mut HostCx<'c>,
+}
+
+impl std::fmt::Debug for AppIo<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppIo")
+            .field("app", &self.app)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppIo<'_, '_> {
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    pub fn local_addr(&self) -> Ipv4Addr {
+        self.stack.addr
+    }
+
+    /// Opens a connection to `remote` from `local_port` (or an ephemeral
+    /// port), labelled `label` in the trace.
+    pub fn connect(
+        &mut self,
+        remote: SocketAddrV4,
+        local_port: Option<u16>,
+        label: &str,
+    ) -> Result<ConnId, netstep_tcp::TcpError> {
+        let now = self.now;
+        let conn = self
+            .stack
+            .ep
+            .connect(now, remote, local_port, self.cx.rng)?;
+        self.stack.conn_owner.insert(
+            conn,
+            Owner {
+                app: self.app,
+                label: label.into(),
+            },
+        );
+        if let Some((local, remote)) = self.stack.endpoints(conn) {
+            let sock = self
+                .cx
+                .rec
+                .socket_created(now, self.cx.node, local, Some(remote), label);
+            self.stack.conn_socket.insert(conn, sock);
+        }
+        self.stack.flush(now, self.cx);
+        Ok(conn)
+    }
+
+    /// Listens on `port` (0: an ephemeral port), labelled `label`; when
+    /// `one` is set the listener accepts a single connection and closes.
+    pub fn listen(
+        &mut self,
+        port: u16,
+        label: &str,
+    ) -> Result<(ListenerId, u16), netstep_tcp::TcpError> {
+        let port = if port == 0 {
+            self.stack.ep.alloc_ephemeral_port(self.cx.rng)?
+        } else {
+            port
+        };
+        let id = self.stack.ep.listen(port)?;
+        self.stack.listener_owner.insert(
+            id,
+            Owner {
+                app: self.app,
+                label: label.into(),
+            },
+        );
+        let local = SocketAddrV4::new(self.stack.addr, port);
+        let sock = self
+            .cx
+            .rec
+            .socket_created(self.now, self.cx.node, local, None, label);
+        self.stack.listener_socket.insert(id, sock);
+        self.cx.rec.state_change(
+            self.now,
+            sock,
+            tr::TcpState::Closed,
+            tr::TcpState::Listen,
+            "listen".into(),
+            None,
+        );
+        Ok((id, port))
+    }
+
+    pub fn unlisten(&mut self, id: ListenerId) {
+        self.stack.ep.unlisten(id);
+        if let Some(sock) = self.stack.listener_socket.remove(&id) {
+            self.cx.rec.state_change(
+                self.now,
+                sock,
+                tr::TcpState::Listen,
+                tr::TcpState::Closed,
+                "the application stopped listening".into(),
+                None,
+            );
+        }
+        self.stack.listener_owner.remove(&id);
+    }
+
+    /// Queues `bytes` for sending; returns how many the socket took.
+    pub fn send(&mut self, conn: ConnId, bytes: &[u8]) -> usize {
+        let now = self.now;
+        let n = self.stack.ep.send(now, conn, bytes).unwrap_or(0);
+        if n > 0
+            && let Some((local, remote)) = self.stack.endpoints(conn)
+        {
+            self.cx.rec.app_wrote(local, remote, &bytes[..n]);
+        }
+        self.stack.flush(now, self.cx);
+        n
+    }
+
+    /// Sends FIN once queued data is out (half close).
+    pub fn close(&mut self, conn: ConnId) {
+        let now = self.now;
+        self.stack.ep.close(now, conn);
+        self.stack.flush(now, self.cx);
+    }
+
+    /// Resets the connection.
+    pub fn abort(&mut self, conn: ConnId) {
+        let now = self.now;
+        self.stack.ep.abort(now, conn);
+        self.stack.flush(now, self.cx);
+    }
+
+    /// The (local, remote) addresses of `conn`.
+    pub fn endpoints(&self, conn: ConnId) -> Option<(SocketAddrV4, SocketAddrV4)> {
+        self.stack.endpoints(conn)
+    }
+
+    /// A fresh port from the host's ephemeral allocator.
+    pub fn alloc_port(&mut self) -> Result<u16, netstep_tcp::TcpError> {
+        self.stack.ep.alloc_ephemeral_port(self.cx.rng)
+    }
+
+    /// Records something the application did, for the trace.
+    pub fn note(&mut self, app: &str, what: tr::AppEvent) {
+        let node = self.cx.node;
+        self.cx.rec.event(
+            self.now,
+            tr::EventKind::App {
+                node,
+                app: app.to_string(),
+                what,
+            },
+        );
+    }
+
+    /// The trace index of the next segment to be recorded.
+    pub fn next_segment(&self) -> u32 {
+        self.cx.rec.trace.segments.len() as u32
+    }
+}
+
+impl Stack {
+    pub fn new(addr: Ipv4Addr, profile: Profile) -> Self {
+        Stack {
+            addr,
+            ep: Endpoint::new(addr, profile),
+            conn_owner: BTreeMap::new(),
+            listener_owner: BTreeMap::new(),
+            conn_socket: BTreeMap::new(),
+            listener_socket: BTreeMap::new(),
+            pending: Default::default(),
+            current_segment: None,
+            last_ack_sent: BTreeMap::new(),
+            scratch: vec![0; 64 * 1024],
+        }
+    }
+
+    /// The (local, remote) addresses of `conn`.
+    fn endpoints(&self, conn: ConnId) -> Option<(SocketAddrV4, SocketAddrV4)> {
+        Some((self.ep.local_addr(conn)?, self.ep.remote_addr(conn)?))
+    }
+
+    /// Connections still doing something: not closed, not in TIME-WAIT
+    /// (which only waits out old duplicates).
+    fn has_open_connections(&self) -> bool {
+        self.ep.conns().any(|c| {
+            !matches!(
+                self.ep.state(c),
+                None | Some(
+                    netstep_tcp::State::Closed
+                        | netstep_tcp::State::TimeWait
+                        | netstep_tcp::State::Listen
+                )
+            )
+        })
+    }
+
+    /// Puts everything TCP wants to send on the wire, then turns TCP's
+    /// events into trace events and application notifications.
+    fn flush(&mut self, now: Instant, cx: &mut HostCx<'_>) {
+        loop {
+            let mut sent = false;
+            while let Some(tx) = self.ep.poll_transmit(now) {
+                sent = true;
+                let meta = segment_meta(&self.last_ack_sent, &tx);
+                if let Some(c) = tx.conn {
+                    self.last_ack_sent.insert(c, tx.tcp.ack_number);
+                }
+                cx.send(now, &tx.ip, &tx.tcp, meta);
+            }
+            let mut evs = false;
+            while let Some(ev) = self.ep.poll_event() {
+                evs = true;
+                self.on_tcp_event(now, ev, cx);
+            }
+            if !sent && !evs {
+                break;
+            }
+        }
+    }
+}
+
+/// Why TCP sent `tx`, in the trace's words. An ACK is "piggybacked" when
+/// it acknowledges more than the connection's previous segment did: the
+/// receiver owed it and it rode along with data or a FIN.
+fn segment_meta(
+    last_ack_sent: &BTreeMap<ConnId, Option<netstep_wire::SeqNumber>>,
+    tx: &Transmit<'_>,
+) -> SegMeta {
+    use netstep_tcp::TxCause as C;
+    let piggy = tx.conn.is_some_and(|c| {
+        let last = last_ack_sent.get(&c).copied().flatten();
+        match (tx.tcp.ack_number, last) {
+            (Some(a), Some(l)) => a > l,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    });
+    let cause = match tx.cause {
+        C::Syn => tr::SegCause::Syn,
+        C::SynAck => tr::SegCause::SynAck,
+        C::HandshakeAck => tr::SegCause::HandshakeAck,
+        C::Data => tr::SegCause::Data {
+            piggybacked_ack: piggy,
+        },
+        C::DataWithFin => tr::SegCause::Fin {
+            piggybacked_ack: piggy,
+            with_data: true,
+        },
+        C::Fin => tr::SegCause::Fin {
+            piggybacked_ack: piggy,
+            with_data: false,
+        },
+        C::AckNow(r) => tr::SegCause::AckNow {
+            reason: ack_reason(r),
+        },
+        C::DelayedAckTimer => tr::SegCause::DelayedAckTimer,
+        C::ZeroWindowProbe => tr::SegCause::ZeroWindowProbe,
+        C::Rst(r) => tr::SegCause::Rst {
+            reason: rst_reason(r),
+        },
+    };
+    let retransmission = tx.retransmission.map(|r| tr::Retransmission {
+        of_segment: None,
+        kind: match r.kind {
+            netstep_tcp::RetxKind::Rto { backoff } => tr::RetxKind::Rto { backoff },
+            netstep_tcp::RetxKind::GoBackN => tr::RetxKind::Rto { backoff: 0 },
+            netstep_tcp::RetxKind::Fast => tr::RetxKind::Fast,
+            netstep_tcp::RetxKind::NewRenoPartialAck => tr::RetxKind::PartialAck,
+            netstep_tcp::RetxKind::SynRetry { attempt } => tr::RetxKind::Syn { attempt },
+            netstep_tcp::RetxKind::PeerRetransmittedSyn => tr::RetxKind::Syn { attempt: 0 },
+        },
+    });
+    let v = tx.vars;
+    SegMeta {
+        cause,
+        retransmission,
+        vars: tr::ConnVars {
+            snd_una: v.snd_una,
+            snd_nxt: v.snd_nxt,
+            snd_wnd: v.snd_wnd,
+            rcv_nxt: v.rcv_nxt,
+            rcv_wnd: v.rcv_wnd,
+            cwnd: v.cwnd,
+            ssthresh: v.ssthresh,
+            rto: v.rto,
+        },
+    }
+}
+
+impl Stack {
+    fn on_tcp_event(&mut self, now: Instant, ev: TcpEvent, cx: &mut HostCx<'_>) {
+        match ev {
+            TcpEvent::StateChanged {
+                conn,
+                from,
+                to,
+                cause,
+            } => {
+                let sock = self.socket_of(now, conn, cx);
+                if let Some(sock) = sock {
+                    cx.rec.state_change(
+                        now,
+                        sock,
+                        state(from),
+                        state(to),
+                        format!("{cause:?}"),
+                        self.current_segment,
+                    );
+                }
+            }
+            TcpEvent::TimerFired { conn, timer } => {
+                if let Some(sock) = self.socket_of(now, conn, cx) {
+                    let timer = match timer {
+                        netstep_tcp::TimerKind::DelayedAck => tr::TimerKind::DelayedAck,
+                        netstep_tcp::TimerKind::Retransmit { backoff } => {
+                            tr::TimerKind::Retransmit { backoff }
+                        }
+                        netstep_tcp::TimerKind::SynRetry { attempt } => {
+                            tr::TimerKind::Retransmit { backoff: attempt }
+                        }
+                        netstep_tcp::TimerKind::Persist { .. } => tr::TimerKind::Persist,
+                        netstep_tcp::TimerKind::TimeWait => tr::TimerKind::TimeWait,
+                    };
+                    cx.rec.event(
+                        now,
+                        tr::EventKind::Timer {
+                            socket: sock,
+                            timer,
+                        },
+                    );
+                }
+            }
+            TcpEvent::Accepted { listener, conn } => {
+                let owner = self.listener_owner.get(&listener).cloned();
+                if let Some(owner) = owner {
+                    let app = owner.app;
+                    self.conn_owner.insert(conn, owner);
+                    let _ = self.socket_of(now, conn, cx);
+                    if let Some(peer) = self.ep.remote_addr(conn) {
+                        self.pending.push_back((
+                            app,
+                            SockEvent::Accepted {
+                                listener,
+                                conn,
+                                peer,
+                            },
+                        ));
+                    }
+                }
+            }
+            TcpEvent::Connected { conn } => self.notify(conn, SockEvent::Connected { conn }),
+            TcpEvent::Readable { conn } => {
+                let mut bytes = Vec::new();
+                loop {
+                    let n = self.ep.recv(conn, &mut self.scratch).unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    bytes.extend_from_slice(&self.scratch[..n]);
+                }
+                if !bytes.is_empty() {
+                    self.notify(conn, SockEvent::Received { conn, bytes });
+                }
+            }
+            TcpEvent::PeerFin { conn } => self.notify(conn, SockEvent::PeerClosed { conn }),
+            TcpEvent::AllAcked { conn } => self.notify(conn, SockEvent::AllAcked { conn }),
+            TcpEvent::Closed { conn, reason } => {
+                self.notify(conn, SockEvent::Closed { conn, reason })
+            }
+            TcpEvent::SegmentRejected { conn, reason } => {
+                let socket = conn.and_then(|c| self.conn_socket.get(&c).copied());
+                if let Some(seg) = self.current_segment {
+                    cx.rec.event(
+                        now,
+                        tr::EventKind::SegmentRejected {
+                            socket,
+                            segment: seg,
+                            reason: format!("{reason:?} ({})", reason.rfc()),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn notify(&mut self, conn: ConnId, ev: SockEvent) {
+        if let Some(o) = self.conn_owner.get(&conn) {
+            self.pending.push_back((o.app, ev));
+        }
+    }
+
+    /// The trace socket of `conn`, created on first sight (a passive open's
+    /// socket appears when its SYN arrives).
+    fn socket_of(&mut self, now: Instant, conn: ConnId, cx: &mut HostCx<'_>) -> Option<u32> {
+        if let Some(&s) = self.conn_socket.get(&conn) {
+            return Some(s);
+        }
+        let (local, remote) = self.endpoints(conn)?;
+        let label = self
+            .conn_owner
+            .get(&conn)
+            .map(|o| o.label.clone())
+            .or_else(|| {
+                self.ep
+                    .listener_of(conn)
+                    .and_then(|l| self.listener_owner.get(&l))
+                    .map(|o| o.label.clone())
+            })
+            .unwrap_or_else(|| "-".into());
+        let sock = cx
+            .rec
+            .socket_created(now, cx.node, local, Some(remote), &label);
+        self.conn_socket.insert(conn, sock);
+        Some(sock)
+    }
+}
+
+fn state(s: netstep_tcp::State) -> tr::TcpState {
+    use netstep_tcp::State as S;
+    match s {
+        S::Closed => tr::TcpState::Closed,
+        S::Listen => tr::TcpState::Listen,
+        S::SynSent => tr::TcpState::SynSent,
+        S::SynReceived => tr::TcpState::SynReceived,
+        S::Established => tr::TcpState::Established,
+        S::FinWait1 => tr::TcpState::FinWait1,
+        S::FinWait2 => tr::TcpState::FinWait2,
+        S::CloseWait => tr::TcpState::CloseWait,
+        S::Closing => tr::TcpState::Closing,
+        S::LastAck => tr::TcpState::LastAck,
+        S::TimeWait => tr::TcpState::TimeWait,
+    }
+}
+
+fn ack_reason(r: netstep_tcp::AckReason) -> tr::AckReason {
+    use netstep_tcp::AckReason as A;
+    match r {
+        A::Fin => tr::AckReason::Fin,
+        A::OutOfOrder => tr::AckReason::OutOfOrder,
+        A::FillsHole => tr::AckReason::FillsHole,
+        A::EveryNth => tr::AckReason::EveryNth,
+        A::DuplicateSegment => tr::AckReason::Duplicate,
+        A::OutOfWindow | A::AckOfUnsentData | A::AckTooOld | A::ZeroWindowProbe => {
+            tr::AckReason::Unacceptable
+        }
+        A::ChallengeAck => tr::AckReason::Challenge,
+        A::NoDelay | A::QuickAck => tr::AckReason::NoDelay,
+        A::WindowUpdate => tr::AckReason::Other,
+    }
+}
+
+fn rst_reason(r: netstep_tcp::RstReason) -> tr::RstReason {
+    use netstep_tcp::RstReason as R;
+    match r {
+        R::ClosedPort => tr::RstReason::ClosedPort,
+        R::Abort => tr::RstReason::Abort,
+        R::ListenerGotAck | R::SynSentBadAck | R::SynReceivedBadAck => tr::RstReason::BadAck,
+    }
+}
+
+/// A host: the stack and its applications.
+pub struct TcpHost {
+    stack: Stack,
+    apps: Vec<Box<dyn App>>,
+}
+
+impl std::fmt::Debug for TcpHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpHost")
+            .field("stack", &self.stack)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TcpHost {
+    pub fn new(addr: Ipv4Addr, profile: Profile) -> Self {
+        TcpHost {
+            stack: Stack::new(addr, profile),
+            apps: Vec::new(),
+        }
+    }
+
+    pub fn add_app(&mut self, app: Box<dyn App>) {
+        self.apps.push(app);
+    }
+
+    /// Hands queued socket events to their applications until none are left.
+    fn dispatch(&mut self, now: Instant, cx: &mut HostCx<'_>) {
+        // Bounded: every event comes from TCP work the applications caused,
+        // and each application call can only produce a bounded number.
+        for _ in 0..1_000_000 {
+            let Some((app, ev)) = self.stack.pending.pop_front() else {
+                return;
+            };
+            let mut io = AppIo {
+                app,
+                now,
+                stack: &mut self.stack,
+                cx,
+            };
+            self.apps[app].on_event(now, ev, &mut io);
+        }
+    }
+}
+
+impl HostStack for TcpHost {
+    fn start(&mut self, now: Instant, cx: &mut HostCx<'_>) {
+        for i in 0..self.apps.len() {
+            let mut io = AppIo {
+                app: i,
+                now,
+                stack: &mut self.stack,
+                cx,
+            };
+            self.apps[i].start(now, &mut io);
+        }
+        self.dispatch(now, cx);
+    }
+
+    fn on_packet(
+        &mut self,
+        now: Instant,
+        ip: &Ipv4Repr,
+        tcp: &TcpRepr<'_>,
+        seg: u32,
+        cx: &mut HostCx<'_>,
+    ) {
+        self.stack.current_segment = Some(seg);
+        self.stack.ep.handle_segment(now, ip, tcp, cx.rng);
+        self.stack.flush(now, cx);
+        self.stack.current_segment = None;
+        self.dispatch(now, cx);
+    }
+
+    fn on_wakeup(&mut self, now: Instant, cx: &mut HostCx<'_>) {
+        if self.stack.ep.poll_timeout().is_some_and(|t| t <= now) {
+            self.stack.ep.handle_timeout(now);
+            self.stack.flush(now, cx);
+            self.dispatch(now, cx);
+        }
+        for i in 0..self.apps.len() {
+            if self.apps[i].poll_timeout().is_some_and(|t| t <= now) {
+                let mut io = AppIo {
+                    app: i,
+                    now,
+                    stack: &mut self.stack,
+                    cx,
+                };
+                self.apps[i].on_timeout(now, &mut io);
+                self.dispatch(now, cx);
+            }
+        }
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        let tcp = self.stack.ep.poll_timeout();
+        let apps = self.apps.iter().filter_map(|a| a.poll_timeout()).min();
+        match (tcp, apps) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.apps.iter().any(|a| !a.finished()) || self.stack.has_open_connections()
+    }
+}
