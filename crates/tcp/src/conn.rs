@@ -134,6 +134,8 @@ pub(crate) struct Conn {
     syn_attempts: u32,
     syn_retransmitted: bool,
     persist_backoff: u32,
+    /// Persist expirations since the peer last sent an ACK.
+    probes_unanswered: u32,
 
     // RTT estimation (RFC 6298).
     srtt: Option<Duration>,
@@ -236,6 +238,7 @@ impl Conn {
             syn_attempts: 0,
             syn_retransmitted: false,
             persist_backoff: 0,
+            probes_unanswered: 0,
             srtt: None,
             rttvar: Duration::ZERO,
             rto: clamp_rto(prof.syn_rto_initial, prof),
@@ -932,6 +935,8 @@ impl Conn {
                 return;
             }
         }
+        // RFC 9293 3.8.6.1: probing goes on while the peer answers.
+        self.probes_unanswered = 0;
         if self.state != State::TimeWait {
             // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT),
             // then send an ACK, drop the segment, and return."
@@ -1357,8 +1362,17 @@ impl Conn {
                     backoff: self.persist_backoff,
                 },
             });
-            // RFC 9293 3.8.6.1: probe a zero window; with a small open
-            // window, 3.8.6.2.1's override timeout sends what fits.
+            // RFC 9293 3.8.6.1: "the sending TCP MUST allow the connection
+            // to stay open" while the receiver keeps answering; a peer
+            // that stopped answering times out like unanswered data
+            // (Linux tcp_probe_timer).
+            self.probes_unanswered += 1;
+            if self.probes_unanswered > prof.data_retries {
+                self.terminate(StateCause::RetransmitLimit, CloseReason::TimedOut, ev);
+                return;
+            }
+            // Probe a zero window; with a small open window, 3.8.6.2.1's
+            // override timeout sends what fits.
             if self.snd_wnd == 0 {
                 self.probe_due = true;
             } else {

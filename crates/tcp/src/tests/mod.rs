@@ -19,6 +19,7 @@ use crate::*;
 mod closed;
 mod closing;
 mod established;
+mod fuzz;
 mod listen;
 mod syn_received;
 mod syn_sent;

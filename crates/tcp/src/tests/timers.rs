@@ -416,3 +416,19 @@ fn a_timeout_goes_back_n_in_slow_start() {
         (LOCAL_SEQ + 641, LOCAL_SEQ + 641, LOCAL_SEQ + 641)
     );
 }
+
+#[test]
+fn probes_nobody_answers_time_out() {
+    // A peer that keeps answering keeps the connection open (RFC 9293
+    // 3.8.6.1); one that went silent is given up after data_retries.
+    let mut h = established();
+    send!(h, seq_number: REMOTE_SEQ + 1, ack_number: Some(LOCAL_SEQ + 1), window: 0);
+    h.app_send(b"abc");
+    let sent = h.run(Duration::from_secs(600));
+    assert_eq!(sent.len(), 5);
+    assert!(sent.iter().all(|s| s.cause == TxCause::ZeroWindowProbe));
+    assert!(h.has_event(&Event::Closed {
+        conn: h.conn,
+        reason: CloseReason::TimedOut
+    }));
+}
