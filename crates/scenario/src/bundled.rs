@@ -34,7 +34,7 @@ macro_rules! bundled {
     };
 }
 
-bundled!["active-ftp", "passive-ftp", "two-transfers", "nat-breaks-active", "firewall-blocks-active",];
+bundled!["active-ftp", "passive-ftp", "two-transfers", "nat-breaks-active", "firewall-blocks-active", "lossy-download",];
 
 /// The bundled scenario called `name` (with or without `.toml`).
 pub fn bundled(name: &str) -> Option<&'static Bundled> {
