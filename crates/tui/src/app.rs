@@ -661,7 +661,9 @@ impl App {
     }
 
     fn cycle_filter(&mut self) {
-        self.filter = (self.filter + 1) % self.ix.filters.len();
+        let next = (self.filter + 1) % self.ix.filters.len();
+        self.ix.prepare_filter(next, &self.trace);
+        self.filter = next;
         if !self.is_empty() {
             let pos = self.pos_at_or_after(self.cursor);
             self.cursor = self.row_seg(pos);

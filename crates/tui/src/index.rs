@@ -34,8 +34,49 @@ pub enum FilterKind {
 #[derive(Debug, Clone)]
 pub struct Filter {
     pub kind: FilterKind,
-    /// Segment indexes in order; `None` for "all" (the identity).
+    /// Segment indexes in order; `None` for "all" (the identity), and for
+    /// the others until [`Index::prepare_filter`] makes them.
     pub rows: Option<Vec<u32>>,
+}
+
+/// Groups of `u32`s stored back to back: group `g` is
+/// `items[offsets[g]..offsets[g + 1]]`. One allocation for a million
+/// segments in a hundred thousand groups, instead of a hundred thousand.
+#[derive(Debug, Default)]
+pub struct Groups<T> {
+    offsets: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T: Copy + Default> Groups<T> {
+    /// From each item's group, in two passes: count, then place. Items
+    /// keep their order within a group.
+    fn build(groups: usize, items: impl Iterator<Item = (usize, T)> + Clone) -> Groups<T> {
+        let mut offsets = vec![0u32; groups + 1];
+        for (g, _) in items.clone() {
+            offsets[g + 1] += 1;
+        }
+        for g in 0..groups {
+            offsets[g + 1] += offsets[g];
+        }
+        let mut next: Vec<u32> = offsets[..groups].to_vec();
+        let mut out = vec![T::default(); offsets[groups] as usize];
+        for (g, item) in items {
+            out[next[g] as usize] = item;
+            next[g] += 1;
+        }
+        Groups {
+            offsets,
+            items: out,
+        }
+    }
+
+    pub fn get(&self, g: usize) -> &[T] {
+        match (self.offsets.get(g), self.offsets.get(g + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a as usize..b as usize],
+            _ => &[],
+        }
+    }
 }
 
 /// One state change of one socket.
@@ -46,21 +87,90 @@ pub struct StateChange {
     pub to: TcpState,
 }
 
+impl Default for StateChange {
+    fn default() -> Self {
+        StateChange {
+            after_segment: 0,
+            event: 0,
+            to: TcpState::Closed,
+        }
+    }
+}
+
+/// Every socket's state changes, as a list per socket threaded through
+/// one array. A socket changes state a handful of times at most (the TCP
+/// states do not loop), so walking its list costs no more than a binary
+/// search, and building it is one pass with no scattered writes.
+#[derive(Debug, Default)]
+struct History {
+    /// In event order.
+    changes: Vec<StateChange>,
+    /// The next change of the same socket, or `u32::MAX`.
+    next: Vec<u32>,
+    /// Per socket, its first and last change, or `u32::MAX`.
+    first: Vec<u32>,
+    last: Vec<u32>,
+}
+
+impl History {
+    fn new(n_sockets: usize, changes: Vec<(u32, StateChange)>) -> History {
+        let mut h = History {
+            changes: Vec::with_capacity(changes.len()),
+            next: vec![u32::MAX; changes.len()],
+            first: vec![u32::MAX; n_sockets],
+            last: vec![u32::MAX; n_sockets],
+        };
+        for (i, (s, c)) in changes.into_iter().enumerate() {
+            let s = s as usize;
+            match h.last[s] {
+                u32::MAX => h.first[s] = i as u32,
+                prev => h.next[prev as usize] = i as u32,
+            }
+            h.last[s] = i as u32;
+            h.changes.push(c);
+        }
+        h
+    }
+
+    fn of(&self, socket: usize) -> impl Iterator<Item = StateChange> + '_ {
+        let mut at = self.first.get(socket).copied().unwrap_or(u32::MAX);
+        std::iter::from_fn(move || {
+            let c = *self.changes.get(at as usize)?;
+            at = self.next[at as usize];
+            Some(c)
+        })
+    }
+
+    fn first(&self, socket: usize) -> Option<StateChange> {
+        self.changes.get(*self.first.get(socket)? as usize).copied()
+    }
+
+    fn last(&self, socket: usize) -> Option<StateChange> {
+        self.changes.get(*self.last.get(socket)? as usize).copied()
+    }
+
+    /// More than one change: the socket has been something before its
+    /// latest state.
+    fn changed_more_than_once(&self, socket: usize) -> bool {
+        self.first.get(socket) != self.last.get(socket)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct SocketIndex {
     /// Per socket, its state changes in event order.
-    pub history: Vec<Vec<StateChange>>,
+    history: History,
     /// Per socket, the first step count (`after_segment` units) at which it
     /// exists, and the last one at which it is still shown (`u32::MAX`
     /// while it never closes for good).
-    pub birth: Vec<u32>,
-    pub death: Vec<u32>,
+    birth: Vec<u32>,
+    death: Vec<u32>,
     /// Per socket, its connection and direction, if it is one end of one.
     pub conn_dir: Vec<Option<(u32, u8)>>,
     /// Socket ids alive at some moment of each block of `BLOCK` steps.
-    blocks: Vec<Vec<u32>>,
+    blocks: Groups<u32>,
     /// Indexes of socket state events, by `after_segment` (stable).
-    pub state_events: Vec<u32>,
+    state_events: Vec<u32>,
     state_after: Vec<u32>,
 }
 
@@ -74,8 +184,9 @@ pub struct Index {
     /// (first segment, stage number) of every stage that occurred, by
     /// segment.
     pub stage_starts: Vec<(u32, u32)>,
-    /// Per connection and direction, the segments it sent, in order.
-    pub sent_by: Vec<[Vec<u32>; 2]>,
+    /// Per connection and direction (group `2 * conn + dir`), the segments
+    /// it sent, in order.
+    sent_by: Groups<u32>,
     pub sockets: SocketIndex,
 }
 
@@ -83,68 +194,82 @@ impl Index {
     pub fn new(trace: &Trace, ann: &Annotation) -> Index {
         let n_nodes = trace.nodes.len();
         let n_conns = trace.conns.len();
-        let mut used = vec![false; n_nodes];
-        let mut per_conn: Vec<Vec<u32>> = vec![Vec::new(); n_conns];
-        let mut sent_by: Vec<[Vec<u32>; 2]> = vec![[Vec::new(), Vec::new()]; n_conns];
-        // Labels in order of first appearance.
-        let mut labels: Vec<String> = Vec::new();
-        let label_of: Vec<usize> = trace
-            .conns
-            .iter()
-            .map(|c| match labels.iter().position(|l| *l == c.label) {
-                Some(i) => i,
-                None => {
-                    labels.push(c.label.clone());
-                    labels.len() - 1
-                }
-            })
-            .collect();
-        let mut per_label: Vec<Vec<u32>> = vec![Vec::new(); labels.len()];
-        let mut mark = |node: u32| {
-            if let Some(u) = used.get_mut(node as usize) {
-                *u = true;
+        let n_segments = trace.segments.len() as u32;
+        // The events and the segments are read once each, at the same time
+        // when a second core is there (the two passes are independent; a
+        // million-segment trace opens in half the time).
+        let (sockets, pass) = std::thread::scope(|scope| {
+            let events = std::thread::Builder::new()
+                .name("netstep-index".into())
+                .spawn_scoped(scope, || SocketIndex::from_events(trace));
+            let pass = SegmentPass::new(trace);
+            let sockets = match events {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(_) => SocketIndex::from_events(trace),
+            };
+            (sockets, pass)
+        });
+        let mut sockets = sockets;
+        // Moments the events need a segment count for (TIME-WAIT running
+        // out, sockets created without events), in one sweep over the times.
+        let mut queries = sockets.time_queries(trace);
+        queries.sort_unstable_by_key(|q| q.0);
+        let mut answers = Vec::with_capacity(queries.len());
+        let mut sent = 0usize;
+        for &(t, _, _) in &queries {
+            while sent < pass.times.len() && pass.times[sent] < t {
+                sent += 1;
             }
-        };
-        for (i, seg) in trace.segments.iter().enumerate() {
-            let i = i as u32;
-            mark(seg.from);
-            if let Some(to) = seg.to {
-                mark(to);
-            }
-            if let netstep_trace::Fate::Dropped { node, .. } = seg.fate {
-                mark(node);
-            }
-            if let Some(c) = seg.conn.filter(|&c| (c as usize) < n_conns) {
-                per_conn[c as usize].push(i);
-                sent_by[c as usize][usize::from(seg.dir & 1)].push(i);
-                per_label[label_of[c as usize]].push(i);
-            }
+            answers.push(sent as u32);
         }
+        sockets.finish(&queries, &answers, n_segments);
+        let used = pass.used_nodes(n_nodes);
+        let sent_by = Groups::build(
+            n_conns * 2,
+            pass.group_of
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| (**g as usize) < n_conns * 2)
+                .map(|(i, &g)| (g as usize, i as u32)),
+        );
+
         let columns = column_order(trace, &used);
         let mut node_col = vec![None; n_nodes];
         for (col, &node) in columns.iter().enumerate() {
             node_col[node as usize] = Some(col);
         }
 
+        // Filters: all; each label that is neither everything nor nothing;
+        // each connection that sent something. Their rows are made when
+        // they are first chosen (see `prepare_filter`): a trace with
+        // thousands of connections should not pay for all of them up front.
         let mut filters = vec![Filter {
             kind: FilterKind::All,
             rows: None,
         }];
-        // A label filter is only worth a key press when it differs from
-        // "all" and from the single connection it would stand for.
-        for (li, rows) in per_label.into_iter().enumerate() {
-            if !rows.is_empty() && rows.len() < trace.segments.len() {
+        let conn_len = |c: usize| sent_by.get(2 * c).len() + sent_by.get(2 * c + 1).len();
+        let mut labels: Vec<(String, usize)> = Vec::new();
+        for (c, info) in trace.conns.iter().enumerate() {
+            match labels.iter_mut().find(|(l, _)| *l == info.label) {
+                Some((_, n)) => *n += conn_len(c),
+                None => labels.push((info.label.clone(), conn_len(c))),
+            }
+        }
+        for (label, n) in labels {
+            if n > 0 && n < trace.segments.len() {
                 filters.push(Filter {
-                    kind: FilterKind::Label(labels[li].clone()),
-                    rows: Some(rows),
+                    kind: FilterKind::Label(label),
+                    rows: None,
                 });
             }
         }
-        for (c, rows) in per_conn.into_iter().enumerate() {
-            if !rows.is_empty() {
+        for c in 0..n_conns {
+            if conn_len(c) > 0 {
                 filters.push(Filter {
                     kind: FilterKind::Conn(c as u32),
-                    rows: Some(rows),
+                    rows: None,
                 });
             }
         }
@@ -154,11 +279,10 @@ impl Index {
             .iter()
             .filter(|s| s.occurred)
             .filter_map(|s| s.segments.iter().min().map(|&first| (first, s.n)))
-            .filter(|&(first, _)| (first as usize) < trace.segments.len())
+            .filter(|&(first, _)| first < n_segments)
             .collect();
         stage_starts.sort_unstable();
 
-        let sockets = SocketIndex::new(trace);
         Index {
             columns,
             node_col,
@@ -167,6 +291,106 @@ impl Index {
             sent_by,
             sockets,
         }
+    }
+
+    /// The segments connection `conn` sent in direction `dir`, in order.
+    pub fn sent_by(&self, conn: u32, dir: u8) -> &[u32] {
+        self.sent_by.get(conn as usize * 2 + usize::from(dir & 1))
+    }
+
+    /// Makes filter `i`'s rows if they are not made yet: one pass over the
+    /// trace for a label, a merge of two lists for a connection. Every
+    /// filter but "all" has rows once prepared; the app prepares a filter
+    /// before it switches to it.
+    pub fn prepare_filter(&mut self, i: usize, trace: &Trace) {
+        let Some(f) = self.filters.get(i) else { return };
+        if f.rows.is_some() {
+            return;
+        }
+        let rows = match &f.kind {
+            FilterKind::All => return,
+            FilterKind::Label(label) => trace
+                .segments
+                .iter()
+                .enumerate()
+                .filter(|(_, seg)| {
+                    seg.conn
+                        .and_then(|c| trace.conns.get(c as usize))
+                        .is_some_and(|c| c.label == *label)
+                })
+                .map(|(i, _)| i as u32)
+                .collect(),
+            FilterKind::Conn(c) => {
+                let (a, b) = (self.sent_by(*c, 0), self.sent_by(*c, 1));
+                let mut rows = Vec::with_capacity(a.len() + b.len());
+                let (mut i0, mut i1) = (0, 0);
+                while i0 < a.len() || i1 < b.len() {
+                    if i1 >= b.len() || (i0 < a.len() && a[i0] < b[i1]) {
+                        rows.push(a[i0]);
+                        i0 += 1;
+                    } else {
+                        rows.push(b[i1]);
+                        i1 += 1;
+                    }
+                }
+                rows
+            }
+        };
+        self.filters[i].rows = Some(rows);
+    }
+}
+
+/// What the index needs of each segment, copied out in one pass: the
+/// segments are big, these are small.
+struct SegmentPass {
+    times: Vec<netstep_wire::Instant>,
+    /// `2 * conn + dir`, or `u32::MAX` outside any known connection.
+    group_of: Vec<u32>,
+    /// Nodes that sent, received or dropped a segment.
+    nodes: Vec<u32>,
+}
+
+impl SegmentPass {
+    fn new(trace: &Trace) -> SegmentPass {
+        let n = trace.segments.len();
+        let n_conns = trace.conns.len();
+        let mut pass = SegmentPass {
+            times: Vec::with_capacity(n),
+            group_of: Vec::with_capacity(n),
+            nodes: Vec::new(),
+        };
+        let mut seen = vec![false; trace.nodes.len()];
+        let mut mark = |node: u32, nodes: &mut Vec<u32>| {
+            if let Some(u) = seen.get_mut(node as usize)
+                && !*u
+            {
+                *u = true;
+                nodes.push(node);
+            }
+        };
+        for seg in &trace.segments {
+            pass.times.push(seg.time);
+            mark(seg.from, &mut pass.nodes);
+            if let Some(to) = seg.to {
+                mark(to, &mut pass.nodes);
+            }
+            if let netstep_trace::Fate::Dropped { node, .. } = seg.fate {
+                mark(node, &mut pass.nodes);
+            }
+            pass.group_of.push(match seg.conn {
+                Some(c) if (c as usize) < n_conns => c * 2 + u32::from(seg.dir & 1),
+                _ => u32::MAX,
+            });
+        }
+        pass
+    }
+
+    fn used_nodes(&self, n_nodes: usize) -> Vec<bool> {
+        let mut used = vec![false; n_nodes];
+        for &n in &self.nodes {
+            used[n as usize] = true;
+        }
+        used
     }
 }
 
@@ -195,34 +419,53 @@ fn column_order(trace: &Trace, used: &[bool]) -> Vec<u32> {
     cols
 }
 
+/// A moment whose segment count the index needs: (time, socket, what).
+type TimeQuery = (netstep_wire::Instant, u32, QueryKind);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueryKind {
+    /// A socket with no state events exists from its creation time.
+    Created,
+    /// A socket in TIME-WAIT is gone when 2*MSL has passed.
+    TimeWaitEnds,
+}
+
 impl SocketIndex {
-    fn new(trace: &Trace) -> SocketIndex {
+    /// Histories and lifetimes as far as the events tell them.
+    fn from_events(trace: &Trace) -> SocketIndex {
         let n_sockets = trace.sockets.len();
-        let n_segments = trace.segments.len() as u32;
-        let mut history: Vec<Vec<StateChange>> = vec![Vec::new(); n_sockets];
-        let mut state_events = Vec::new();
-        for (ei, ev) in trace.events.iter().enumerate() {
-            if let EventKind::SocketState { socket, to, .. } = ev.kind
-                && let Some(h) = history.get_mut(socket as usize)
-            {
-                h.push(StateChange {
-                    after_segment: ev.after_segment,
-                    event: ei as u32,
-                    to,
-                });
-                state_events.push(ei as u32);
-            }
-        }
-        // Events come in time order, so this is already sorted; the stable
-        // sort only guards against a recorder that disagrees.
-        state_events.sort_by_key(|&e| trace.events[e as usize].after_segment);
-        let state_after: Vec<u32> = state_events
+        // One pass over the events (they are big), keeping what the index
+        // needs of the state changes.
+        let changes: Vec<(u32, StateChange)> = trace
+            .events
             .iter()
-            .map(|&e| trace.events[e as usize].after_segment)
+            .enumerate()
+            .filter_map(|(ei, ev)| match ev.kind {
+                EventKind::SocketState { socket, to, .. } if (socket as usize) < n_sockets => {
+                    Some((
+                        socket,
+                        StateChange {
+                            after_segment: ev.after_segment,
+                            event: ei as u32,
+                            to,
+                        },
+                    ))
+                }
+                _ => None,
+            })
             .collect();
-        for h in &mut history {
-            h.sort_by_key(|c| c.after_segment);
+        let mut by_step: Vec<(u32, u32)> = changes
+            .iter()
+            .map(|(_, c)| (c.after_segment, c.event))
+            .collect();
+        // Events come in time order, so each socket's changes come sorted.
+        let history = History::new(n_sockets, changes);
+        // Already in order unless a recorder disagrees; then a stable sort.
+        if !by_step.is_sorted_by_key(|p| p.0) {
+            by_step.sort_by_key(|p| p.0);
         }
+        let state_after: Vec<u32> = by_step.iter().map(|p| p.0).collect();
+        let state_events: Vec<u32> = by_step.iter().map(|p| p.1).collect();
 
         let mut conn_dir = vec![None; n_sockets];
         for (c, conn) in trace.conns.iter().enumerate() {
@@ -235,65 +478,77 @@ impl SocketIndex {
 
         let mut birth = Vec::with_capacity(n_sockets);
         let mut death = Vec::with_capacity(n_sockets);
+        for s in 0..n_sockets {
+            birth.push(history.first(s).map_or(u32::MAX, |c| c.after_segment));
+            // Gone once it is CLOSED after having been something else.
+            death.push(match history.last(s) {
+                Some(last) if last.to == TcpState::Closed && history.changed_more_than_once(s) => {
+                    last.after_segment
+                }
+                _ => u32::MAX,
+            });
+        }
+        SocketIndex {
+            history,
+            birth,
+            death,
+            conn_dir,
+            blocks: Groups::default(),
+            state_events,
+            state_after,
+        }
+    }
+
+    /// The moments whose segment counts `finish` needs.
+    fn time_queries(&self, trace: &Trace) -> Vec<TimeQuery> {
+        let mut out = Vec::new();
         for (s, info) in trace.sockets.iter().enumerate() {
-            let created = trace
-                .segments
-                .partition_point(|seg| seg.time < info.created) as u32;
-            let h = &history[s];
-            let first = h.first().map_or(u32::MAX, |c| c.after_segment);
-            birth.push(created.min(first));
-            // Gone once it is CLOSED after having been something else, or
-            // once its TIME-WAIT ran out (a trace that stops recording
-            // before then has no event for it).
-            let d = match h.last() {
-                Some(last) if last.to == TcpState::Closed && h.len() > 1 => last.after_segment,
+            match self.history.last(s) {
+                None => out.push((info.created, s as u32, QueryKind::Created)),
+                // A trace that stops recording before TIME-WAIT runs out
+                // has no event for its end.
                 Some(last) if last.to == TcpState::TimeWait => {
                     let tw = trace
                         .nodes
                         .get(info.node as usize)
                         .and_then(|n| n.tcp.as_ref())
                         .map(|p| p.time_wait);
-                    match (tw, trace.events.get(last.event as usize)) {
-                        (Some(tw), Some(ev)) => {
-                            let expiry = ev.time + tw;
-                            let sent = trace.segments.partition_point(|seg| seg.time < expiry);
-                            (sent as u32).max(last.after_segment)
-                        }
-                        _ => u32::MAX,
+                    if let (Some(tw), Some(ev)) = (tw, trace.events.get(last.event as usize)) {
+                        out.push((ev.time + tw, s as u32, QueryKind::TimeWaitEnds));
                     }
                 }
-                _ => u32::MAX,
-            };
-            death.push(d);
-        }
-
-        let n_blocks = (n_segments / BLOCK + 1) as usize;
-        let mut blocks: Vec<Vec<u32>> = vec![Vec::new(); n_blocks];
-        for s in 0..n_sockets {
-            let from = (birth[s] / BLOCK) as usize;
-            let to = (death[s].min(n_segments) / BLOCK) as usize;
-            for block in blocks.iter_mut().take(to + 1).skip(from) {
-                block.push(s as u32);
+                Some(_) => {}
             }
         }
+        out
+    }
 
-        SocketIndex {
-            history,
-            birth,
-            death,
-            conn_dir,
-            blocks,
-            state_events,
-            state_after,
+    /// Takes in the segment counts (`answers[i]` segments were sent before
+    /// `queries[i]`'s time) and builds the per-block socket lists.
+    fn finish(&mut self, queries: &[TimeQuery], answers: &[u32], n_segments: u32) {
+        for (&(_, s, kind), &sent) in queries.iter().zip(answers) {
+            let s = s as usize;
+            match kind {
+                QueryKind::Created => self.birth[s] = sent,
+                QueryKind::TimeWaitEnds => {
+                    let entered = self.history.last(s).map_or(0, |c| c.after_segment);
+                    self.death[s] = sent.max(entered);
+                }
+            }
         }
+        let n_blocks = (n_segments / BLOCK + 1) as usize;
+        let (birth, death) = (&self.birth, &self.death);
+        let spans = (0..birth.len()).flat_map(move |s| {
+            let from = (birth[s].min(n_segments) / BLOCK) as usize;
+            let to = (death[s].min(n_segments) / BLOCK) as usize;
+            (from..=to).map(move |b| (b, s as u32))
+        });
+        self.blocks = Groups::build(n_blocks, spans);
     }
 
     /// Sockets that exist after `m` segments were sent, in creation order.
     pub fn alive(&self, m: u32) -> impl Iterator<Item = u32> + '_ {
-        let block = self
-            .blocks
-            .get((m / BLOCK) as usize)
-            .map_or(&[][..], Vec::as_slice);
+        let block = self.blocks.get((m / BLOCK) as usize);
         block.iter().copied().filter(move |&s| {
             let s = s as usize;
             self.birth[s] <= m && m <= self.death[s]
@@ -302,9 +557,10 @@ impl SocketIndex {
 
     /// The socket's latest state change at or before `m`, if any.
     pub fn state_at(&self, socket: u32, m: u32) -> Option<StateChange> {
-        let h = self.history.get(socket as usize)?;
-        let i = h.partition_point(|c| c.after_segment <= m);
-        i.checked_sub(1).map(|i| h[i])
+        self.history
+            .of(socket as usize)
+            .take_while(|c| c.after_segment <= m)
+            .last()
     }
 
     /// Indexes (into `trace.events`) of the socket state changes that
@@ -348,7 +604,15 @@ mod tests {
                 FilterKind::Conn(1)
             ]
         );
+        let mut ix = ix;
+        ix.prepare_filter(2, &t);
         assert_eq!(ix.filters[2].rows.as_ref().unwrap().len(), 8);
+        ix.prepare_filter(4, &t);
+        assert_eq!(
+            ix.filters[4].rows, ix.filters[2].rows,
+            "conn 1 is the data connection"
+        );
+        assert_eq!(ix.sent_by(1, 0), &[17, 19, 21, 22, 27]);
         assert_eq!(ix.stage_starts.len(), 32);
         assert_eq!(ix.stage_starts[15], (17, 16));
     }

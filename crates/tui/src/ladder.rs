@@ -16,7 +16,7 @@ use crate::text::{first_line, tr, truncate, width};
 use netstep_trace::{DropReason, Fate, Segment, Unstaged};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
@@ -67,7 +67,6 @@ fn block(app: &App, focused: bool) -> Block<'static> {
         .border_set(border::ROUNDED)
         .border_style(if focused { t.border_focused } else { t.border })
         .title(Span::styled(title, t.title))
-        .style(t.base)
 }
 
 fn geometry(app: &App, area: Rect) -> Geometry {
@@ -226,6 +225,15 @@ impl Widget for LadderView<'_> {
     }
 }
 
+/// One single-width character: straight into the cell, skipping the
+/// grapheme segmentation `set_string` does (the arrows are most of the
+/// ladder's cells).
+fn put(buf: &mut Buffer, x: u16, y: u16, symbol: &str, style: Style) {
+    if let Some(cell) = buf.cell_mut((x, y)) {
+        cell.set_symbol(symbol).set_style(style);
+    }
+}
+
 /// Screen x of each column's lifeline.
 fn column_xs(app: &App, g: &Geometry) -> Vec<u16> {
     let n = app.ix.columns.len() as u16;
@@ -322,7 +330,7 @@ fn draw_row(
         t.base,
     );
     for &cx in cols {
-        buf.set_string(cx, y, "│", t.lifeline);
+        put(buf, cx, y, "│", t.lifeline);
     }
     let col_of = |node: u32| app.ix.node_col.get(node as usize).copied().flatten();
     let Some(from_col) = col_of(seg.from) else {
@@ -375,13 +383,13 @@ fn draw_row(
         End::Open(x) => (x, "┄"),
     };
     if xe == xa {
-        buf.set_string(xa, y, "↺", style);
+        put(buf, xa, y, "↺", style);
     }
     let (lo, hi) = (xa.min(xe), xa.max(xe));
     let right = xe > xa;
     for bx in lo + 1..hi {
         let crossing = cols.contains(&bx);
-        buf.set_string(bx, y, if crossing { "┼" } else { body }, style);
+        put(buf, bx, y, if crossing { "┼" } else { body }, style);
     }
     match end {
         End::Head(x) => {
@@ -391,10 +399,10 @@ fn draw_row(
                 (x + 1, "◀")
             };
             if hx != xa {
-                buf.set_string(hx, y, head, style);
+                put(buf, hx, y, head, style);
             }
         }
-        End::Cross(x) => buf.set_string(x, y, "✕", t.dropped),
+        End::Cross(x) => put(buf, x, y, "✕", t.dropped),
         End::Open(_) => {}
     }
 

@@ -173,7 +173,7 @@ fn vars_line(app: &App, socket: u32, width: usize) -> Option<String> {
         .get(socket as usize)
         .copied()
         .flatten()?;
-    let sent = &app.ix.sent_by.get(conn as usize)?[usize::from(dir)];
+    let sent = app.ix.sent_by(conn, dir);
     let Some(last) = last_at_or_before(sent, app.cursor as u32) else {
         return Some(format!(
             "    {}",

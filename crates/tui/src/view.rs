@@ -38,8 +38,7 @@ fn panel_block(app: &App, panel: Focus, tabbed: bool) -> Block<'static> {
     let focused = app.focus == panel;
     let mut block = Block::bordered()
         .border_set(border::ROUNDED)
-        .border_style(if focused { t.border_focused } else { t.border })
-        .style(t.base);
+        .border_style(if focused { t.border_focused } else { t.border });
     if tabbed {
         let mut spans = vec![Span::styled(" ", t.border)];
         for (i, p) in [Focus::Stage, Focus::Segment, Focus::Sockets]
@@ -72,8 +71,18 @@ fn panel_block(app: &App, panel: Focus, tabbed: bool) -> Block<'static> {
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        Clear.render(area, buf);
-        buf.set_style(area, self.theme.base);
+        // One pass: every cell blank in the theme's colours (the widgets
+        // only draw on top, none fills its area again).
+        let base = self.theme.base;
+        if area == buf.area {
+            for cell in &mut buf.content {
+                cell.reset();
+                cell.set_style(base);
+            }
+        } else {
+            Clear.render(area, buf);
+            buf.set_style(area, base);
+        }
         let Some(screen) = self.screen_for(area) else {
             too_small(self, area, buf);
             return;

@@ -1,0 +1,56 @@
+//! Time to first frame and time per frame on a huge trace:
+//! `cargo run --release -p netstep-tui --features fixture --example frame_times [SEGMENTS]`
+//!
+//! Targets: first frame (App::new plus one draw) under 50 ms, a frame
+//! under 2 ms, at 200×60. Building the trace is timed apart: the player
+//! gets it ready-made.
+
+use netstep_tui::bench_support::render_once;
+use netstep_tui::{Action, App, PlayOptions};
+use std::time::Instant;
+
+fn main() {
+    let segments: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let t = Instant::now();
+    let (trace, ann) = netstep_tui::fixture::huge_run(segments);
+    let n = trace.segments.len();
+    println!("built a {n}-segment trace in {:?}", t.elapsed());
+
+    let t = Instant::now();
+    let mut app = App::new(trace, ann, PlayOptions::default());
+    let opened = t.elapsed();
+    render_once(&mut app, 200, 60);
+    println!(
+        "first frame: {:?} (App::new {opened:?} + one draw)",
+        t.elapsed()
+    );
+
+    for (name, actions) in [
+        ("next segment", vec![Action::Next]),
+        ("next stage", vec![Action::NextStage]),
+        ("cycle filter", vec![Action::CycleFilter]),
+    ] {
+        let frames = 1_000;
+        let t = Instant::now();
+        for _ in 0..frames {
+            for &a in &actions {
+                app.apply(a);
+            }
+            render_once(&mut app, 200, 60);
+        }
+        println!("{name} + draw: {:?} a frame", t.elapsed() / frames);
+    }
+    let frames = 1_000;
+    let t = Instant::now();
+    for i in 0..frames {
+        app.apply(Action::Select(i * (n / frames as usize)));
+        render_once(&mut app, 200, 60);
+    }
+    println!(
+        "jump across the trace + draw: {:?} a frame",
+        t.elapsed() / frames as u32
+    );
+}
