@@ -43,14 +43,15 @@ fn main() {
         }
         println!("{name} + draw: {:?} a frame", t.elapsed() / frames);
     }
-    let frames = 1_000;
+    let frames: u32 = 1_000;
+    let stride = n / frames as usize;
     let t = Instant::now();
-    for i in 0..frames {
-        app.apply(Action::Select(i * (n / frames as usize)));
+    for i in 0..frames as usize {
+        app.apply(Action::Select(i * stride));
         render_once(&mut app, 200, 60);
     }
     println!(
         "jump across the trace + draw: {:?} a frame",
-        t.elapsed() / frames as u32
+        t.elapsed() / frames
     );
 }
