@@ -68,6 +68,7 @@ pub struct Profile {
     /// unacknowledged data).
     pub send_buffer: usize,
     /// Our window scale shift (RFC 7323 2); `None` sends no option.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub window_scale: Option<u8>,
     /// Send SACK-permitted on SYNs (RFC 2018). SACK blocks themselves are
     /// neither sent nor used.
@@ -75,7 +76,10 @@ pub struct Profile {
     /// Timestamps option (RFC 7323 3) when both SYNs carry it.
     pub timestamps: bool,
     /// Delayed-ACK timer; `None` acknowledges every data segment at once.
-    #[serde(deserialize_with = "de_delayed_ack")]
+    #[serde(
+        deserialize_with = "de_delayed_ack",
+        serialize_with = "ser_delayed_ack"
+    )]
     pub delayed_ack: Option<Duration>,
     /// When to ACK at once without waiting for the timer.
     pub ack_every: AckEvery,
@@ -109,6 +113,7 @@ pub struct Profile {
     pub ephemeral: Ephemeral,
     /// Every connection's initial sequence number, instead of one drawn
     /// from the host's random stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub isn: Option<u32>,
 }
 
@@ -292,6 +297,7 @@ impl Profile {
 pub struct Switch<T>(pub Option<T>);
 
 impl<'de> Deserialize<'de> for Switch<Duration> {
+    /// A duration such as `"200ms"`, or `"off"`/`false`.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         de_delayed_ack(d).map(Switch)
     }
@@ -317,6 +323,13 @@ impl<'de> Deserialize<'de> for Switch<u8> {
                 "expected a shift count 0..=14 or \"off\"",
             )),
         }
+    }
+}
+
+fn ser_delayed_ack<S: serde::Serializer>(v: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(d) => d.serialize(s),
+        None => s.serialize_str("off"),
     }
 }
 
@@ -397,5 +410,55 @@ mod tests {
         assert_eq!(p.delayed_ack, None);
         assert_eq!(p.window_scale, Some(2));
         assert_eq!(p.ttl, 128);
+    }
+
+    #[test]
+    fn profiles_round_trip_through_serde() {
+        for name in Profile::PRESETS {
+            let p = Profile::by_name(name).unwrap();
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), p, "{json}");
+        }
+        let off = Profile {
+            delayed_ack: None,
+            ..Profile::linux()
+        };
+        let json = serde_json::to_string(&off).unwrap();
+        assert!(json.contains(r#""delayed_ack":"off""#), "{json}");
+        assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), off);
+    }
+
+    #[test]
+    fn a_scenario_writes_overrides_as_people_do() {
+        let o: ProfileOverrides = serde_json::from_str(
+            r#"{"mss": 1400, "delayed_ack": "off", "window_scale": "off", "time_wait": "60s",
+                "ack_every": {"segments": 3},
+                "ephemeral": {"kind": "sequential", "first": 1025, "last": 65535, "start": 51299}}"#,
+        )
+        .unwrap();
+        let p = Profile::linux().with_overrides(&o);
+        assert_eq!((p.mss, p.delayed_ack, p.window_scale), (1400, None, None));
+        assert_eq!(p.time_wait, Duration::from_secs(60));
+        assert_eq!(p.ack_every, AckEvery::Segments(3));
+        assert_eq!(p.ephemeral.start, Some(51299));
+        let o: ProfileOverrides =
+            serde_json::from_str(r#"{"delayed_ack": "150ms", "window_scale": 2}"#).unwrap();
+        let p = Profile::classic_windows().with_overrides(&o);
+        assert_eq!(
+            (p.delayed_ack, p.window_scale),
+            (Some(Duration::from_millis(150)), Some(2))
+        );
+        assert!(
+            serde_json::from_str::<ProfileOverrides>(r#"{"msss": 1}"#).is_err(),
+            "typos are refused"
+        );
+        assert!(serde_json::from_str::<ProfileOverrides>(r#"{"window_scale": 15}"#).is_err());
+        assert!(
+            serde_json::from_str::<Profile>(r#"{"ttl": 64}"#)
+                .unwrap()
+                .mss
+                == 1460,
+            "defaults fill in"
+        );
     }
 }

@@ -426,3 +426,16 @@ fn states_print_with_the_rfc_spelling() {
     assert_eq!(State::TimeWait.to_string(), "TIME-WAIT");
     assert_eq!(State::FinWait1.to_string(), "FIN-WAIT-1");
 }
+
+#[test]
+fn events_and_snapshots_round_trip_through_serde() {
+    let mut h = time_wait();
+    let snap = h.snapshot();
+    let json = serde_json::to_string(&snap).unwrap();
+    assert!(json.contains(r#""state":"TIME-WAIT""#), "{json}");
+    assert_eq!(serde_json::from_str::<ConnSnapshot>(&json).unwrap(), snap);
+    for e in h.take_events() {
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e, "{json}");
+    }
+}
