@@ -34,7 +34,15 @@ macro_rules! bundled {
     };
 }
 
-bundled!["active-ftp", "passive-ftp", "two-transfers", "nat-breaks-active", "firewall-blocks-active", "lossy-download",];
+bundled![
+    "active-ftp",
+    "passive-ftp",
+    "two-transfers",
+    "nat-breaks-active",
+    "firewall-blocks-active",
+    "lossy-download",
+    "port-bounce",
+];
 
 /// The bundled scenario called `name` (with or without `.toml`).
 pub fn bundled(name: &str) -> Option<&'static Bundled> {
@@ -136,9 +144,18 @@ mod tests {
         assert!(text.contains("[scenario]"));
         assert!(resolve("active-ftp.toml").is_ok());
         let e = resolve("activ-ftp").unwrap_err();
+        // The hint lists every bundled scenario, the default first.
+        let names: Vec<String> = BUNDLED.iter().map(|b| format!("`{}`", b.name)).collect();
+        let list = match names.as_slice() {
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [] => unreachable!("there is always the default scenario"),
+        };
         assert_eq!(
             e.to_string(),
-            "activ-ftp: error: no file or bundled scenario called `activ-ftp`\n  = hint: did you mean `active-ftp`? the bundled scenarios are `active-ftp`\n"
+            format!(
+                "activ-ftp: error: no file or bundled scenario called `activ-ftp`\n  = hint: did you mean `active-ftp`? the bundled scenarios are {list}\n"
+            )
         );
         let e = resolve("labs/missing.toml").unwrap_err();
         assert!(e.to_string().contains("no such file"));
