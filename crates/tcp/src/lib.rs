@@ -41,22 +41,50 @@
 //!
 //! # How to drive it
 //!
-//! 1. Feed every arriving segment to [`Endpoint::handle_segment`] at its
+//! 1. Feed each arriving segment to [`Endpoint::handle_segment`] at its
 //!    arrival time, and call [`Endpoint::handle_timeout`] whenever virtual
-//!    time reaches [`Endpoint::poll_timeout`].
-//! 2. After every `handle_*` call and every application call (`connect`,
-//!    `send`, `recv`, `close`, `abort`...), call
+//!    time reaches [`Endpoint::poll_timeout`] (several timers due at once
+//!    are all handled by one call).
+//! 2. After **every** `handle_*` call and every application call
+//!    (`connect`, `send`, `recv`, `close`, `abort`, `set_nodelay`...), call
 //!    [`Endpoint::poll_transmit`] until it returns `None`, emitting each
 //!    [`Transmit`] before the next call (it borrows the send buffer), and
-//!    drain [`Endpoint::poll_event`].
+//!    drain [`Endpoint::poll_event`]. Poll after each segment, not after a
+//!    batch: an ACK owed is a flag, so two segments handled back to back
+//!    get one ACK where a real stack, seeing them one at a time, might
+//!    send two.
 //! 3. Then ask [`Endpoint::poll_timeout`] for the next deadline. It only
-//!    changes through these calls.
+//!    changes through these calls, and it is O(1).
 //!
 //! Segments come out one at a time in a fixed order (closed-port RSTs
-//! first, then by [`ConnId`]), so a run is a function of its inputs.
-//! Because the application's calls and `poll_transmit` interleave, a write
-//! followed by a separate close gives a data segment and then a FIN
-//! segment, as in the walkthrough's ladder.
+//! first, then by [`ConnId`]; within a connection: RST, SYN or SYN-ACK,
+//! fast retransmission, data and FIN, zero-window probe, pure ACK), so a
+//! run is a function of its inputs and its seed. Because the application's
+//! calls and `poll_transmit` interleave, a write followed by a separate
+//! close gives a data segment and then a FIN segment, as in the
+//! walkthrough's ladder; a write and a close before polling give one
+//! `FIN, PSH, ACK` segment.
+//!
+//! # Notes for applications
+//!
+//! - [`Event::Readable`] is signalled once, then again only after the
+//!   application has called [`Endpoint::recv`]: read until `Ok(0)`.
+//!   `Ok(0)` means "nothing now"; the end of the stream is
+//!   [`Event::PeerFin`] (and [`Endpoint::peer_closed`]).
+//! - [`Event::AllAcked`] fires when every byte given to `send`, and the FIN
+//!   if the application closed, is acknowledged: an FTP server sends 226
+//!   on it after closing the data connection.
+//! - Nagle's algorithm is on by default (per profile). A server that sends
+//!   two small replies in a row (FTP's 150 then 226) must turn it off with
+//!   [`Endpoint::set_nodelay`] on that connection, as vsftpd and ProFTPD do
+//!   on their control connections, or the second reply waits for the ACK
+//!   of the first (up to the peer's delayed-ACK timer).
+//! - A RST that arrives in TIME-WAIT ends it (RFC 9293 3.10.7.4; Linux's
+//!   default): a duplicated last ACK reaching a closed port can thus cut
+//!   TIME-WAIT short (the RFC 1337 hazard).
+//! - Closed connections stay known (state `CLOSED`, buffers freed, unread
+//!   data of a normal close still readable) so ids are never reused;
+//!   [`Endpoint::conns`] lists the others.
 
 mod conn;
 mod endpoint;

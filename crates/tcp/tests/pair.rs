@@ -179,6 +179,46 @@ fn the_first_to_close_waits_exactly_two_msl_in_time_wait() {
 }
 
 #[test]
+fn a_simultaneous_close_leaves_both_sides_in_time_wait() {
+    // RFC 9293 3.6, Figure 13: FINs cross, both go through CLOSING.
+    let mut p = pair(16);
+    let (c, s) = p.handshake(21);
+    p.close(Side::A, c);
+    p.close(Side::B, s);
+    p.run_for(ms(10));
+    for (side, conn) in [(Side::A, c), (Side::B, s)] {
+        assert_eq!(
+            p.ep_ref(side).state(conn),
+            Some(State::TimeWait),
+            "{side:?}"
+        );
+        assert!(p.events.iter().any(|(_, sd, e)| *sd == side
+            && *e
+                == Event::StateChanged {
+                    conn,
+                    from: State::FinWait1,
+                    to: State::Closing,
+                    cause: StateCause::RecvFin
+                }));
+    }
+    // The FINs cross, then each side ACKs the other's (same instant).
+    let mut flags: Vec<_> = p.log.iter().skip(3).map(|r| (r.flags(), r.from)).collect();
+    flags.sort();
+    assert_eq!(
+        flags,
+        vec![
+            ("ACK".to_string(), Side::A),
+            ("ACK".to_string(), Side::B),
+            ("FIN, ACK".to_string(), Side::A),
+            ("FIN, ACK".to_string(), Side::B),
+        ]
+    );
+    p.run_for(Duration::from_secs(241));
+    assert_eq!(p.a.state(c), Some(State::Closed));
+    assert_eq!(p.b.state(s), Some(State::Closed));
+}
+
+#[test]
 fn a_syn_to_a_closed_port_is_refused() {
     let mut p = pair(5);
     let c = p.connect(Side::A, 21, None);
