@@ -2,17 +2,25 @@
 //! frame or taking a step never walks the whole trace.
 //!
 //! - the ladder's columns (which nodes segments cross, left to right);
-//! - one row list per filter (segments of a label, of a connection);
+//! - what each connection sent, and (when first chosen) each filter's rows;
 //! - each stage's first segment, for `[` and `]`;
-//! - for sockets: each socket's state history, its lifetime in steps, and
+//! - for sockets: each socket's state changes, its lifetime in steps, and
 //!   which sockets live in each block of steps, so "every socket now" is a
-//!   few binary searches and a short list, not a replay of the events.
+//!   short list and a few lookups, not a replay of the events.
 //!
-//! A *step* `k` is the moment segment `k` has been sent and everything that
-//! happened before segment `k + 1` was sent; in the trace's terms, every
-//! event with `after_segment <= k + 1`. Leaves out: events other than
-//! socket state changes (timers and application lines are shown where they
-//! belong, but they need no index).
+//! It reads the segments once and the events once (on two threads when it
+//! can), because a million-segment trace is hundreds of megabytes.
+//!
+//! The step rule. Step `k` is the moment segment `k` has been sent and
+//! everything that happened until segment `k + 1` was sent (in the trace's
+//! terms, events with `after_segment <= k + 1`: the arrival of segment `k`
+//! and what it caused), except what an application did at the very moment
+//! segment `k + 1` was sent and because of which it was sent (a connect, a
+//! listen, a close): that shows with segment `k + 1`. So the server's
+//! SYN-RECEIVED shows with the client's SYN, and FIN-WAIT-1 with the FIN.
+//!
+//! Leaves out: events other than socket state changes (they need no
+//! index).
 
 use netstep_trace::{Annotation, EventKind, NodeKind, TcpState, Trace};
 
@@ -82,17 +90,25 @@ impl<T: Copy + Default> Groups<T> {
 /// One state change of one socket.
 #[derive(Debug, Clone, Copy)]
 pub struct StateChange {
-    pub after_segment: u32,
+    /// How many segments have been sent at the step that shows it (see
+    /// the step rule in the module docs): the event's `after_segment`,
+    /// or one more for an application's action at the moment it sent.
+    pub shown_at: u32,
     pub event: u32,
     pub to: TcpState,
+    time: netstep_wire::Instant,
+    /// A segment's arrival caused it.
+    by_segment: bool,
 }
 
 impl Default for StateChange {
     fn default() -> Self {
         StateChange {
-            after_segment: 0,
+            shown_at: 0,
             event: 0,
             to: TcpState::Closed,
+            time: netstep_wire::Instant::ZERO,
+            by_segment: false,
         }
     }
 }
@@ -160,7 +176,7 @@ impl History {
 pub struct SocketIndex {
     /// Per socket, its state changes in event order.
     history: History,
-    /// Per socket, the first step count (`after_segment` units) at which it
+    /// Per socket, the first step count (`shown_at` units) at which it
     /// exists, and the last one at which it is still shown (`u32::MAX`
     /// while it never closes for good).
     birth: Vec<u32>,
@@ -169,7 +185,7 @@ pub struct SocketIndex {
     pub conn_dir: Vec<Option<(u32, u8)>>,
     /// Socket ids alive at some moment of each block of `BLOCK` steps.
     blocks: Groups<u32>,
-    /// Indexes of socket state events, by `after_segment` (stable).
+    /// Indexes of socket state events, by `shown_at` (stable).
     state_events: Vec<u32>,
     state_after: Vec<u32>,
 }
@@ -201,17 +217,17 @@ impl Index {
         let (sockets, pass) = std::thread::scope(|scope| {
             let events = std::thread::Builder::new()
                 .name("netstep-index".into())
-                .spawn_scoped(scope, || SocketIndex::from_events(trace));
+                .spawn_scoped(scope, || SocketIndex::collect_changes(trace));
             let pass = SegmentPass::new(trace);
             let sockets = match events {
                 Ok(handle) => handle
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                Err(_) => SocketIndex::from_events(trace),
+                Err(_) => SocketIndex::collect_changes(trace),
             };
             (sockets, pass)
         });
-        let mut sockets = sockets;
+        let mut sockets = SocketIndex::new(trace, sockets, &pass.times);
         // Moments the events need a segment count for (TIME-WAIT running
         // out, sockets created without events), in one sweep over the times.
         let mut queries = sockets.time_queries(trace);
@@ -431,34 +447,55 @@ enum QueryKind {
 }
 
 impl SocketIndex {
-    /// Histories and lifetimes as far as the events tell them.
-    fn from_events(trace: &Trace) -> SocketIndex {
+    /// The socket state changes, in one pass over the events (they are
+    /// big; this keeps what the index needs of them).
+    fn collect_changes(trace: &Trace) -> Vec<(u32, StateChange)> {
         let n_sockets = trace.sockets.len();
-        // One pass over the events (they are big), keeping what the index
-        // needs of the state changes.
-        let changes: Vec<(u32, StateChange)> = trace
+        trace
             .events
             .iter()
             .enumerate()
             .filter_map(|(ei, ev)| match ev.kind {
-                EventKind::SocketState { socket, to, .. } if (socket as usize) < n_sockets => {
-                    Some((
-                        socket,
-                        StateChange {
-                            after_segment: ev.after_segment,
-                            event: ei as u32,
-                            to,
-                        },
-                    ))
-                }
+                EventKind::SocketState {
+                    socket,
+                    to,
+                    segment,
+                    ..
+                } if (socket as usize) < n_sockets => Some((
+                    socket,
+                    StateChange {
+                        shown_at: ev.after_segment,
+                        event: ei as u32,
+                        to,
+                        time: ev.time,
+                        by_segment: segment.is_some(),
+                    },
+                )),
                 _ => None,
             })
-            .collect();
-        let mut by_step: Vec<(u32, u32)> = changes
-            .iter()
-            .map(|(_, c)| (c.after_segment, c.event))
-            .collect();
-        // Events come in time order, so each socket's changes come sorted.
+            .collect()
+    }
+
+    /// Histories and lifetimes from the state changes and the segments'
+    /// send times.
+    fn new(
+        trace: &Trace,
+        mut changes: Vec<(u32, StateChange)>,
+        times: &[netstep_wire::Instant],
+    ) -> SocketIndex {
+        let n_sockets = trace.sockets.len();
+        // What an application did at the very moment it made TCP send the
+        // next segment (connect, listen, close) shows with that segment.
+        for (_, c) in &mut changes {
+            let next = c.shown_at as usize;
+            if !c.by_segment && times.get(next) == Some(&c.time) {
+                c.shown_at += 1;
+            }
+        }
+        let mut by_step: Vec<(u32, u32)> =
+            changes.iter().map(|(_, c)| (c.shown_at, c.event)).collect();
+        // Events come in time order, so each socket's changes come sorted
+        // (moving a change to the next step keeps that order).
         let history = History::new(n_sockets, changes);
         // Already in order unless a recorder disagrees; then a stable sort.
         if !by_step.is_sorted_by_key(|p| p.0) {
@@ -479,11 +516,11 @@ impl SocketIndex {
         let mut birth = Vec::with_capacity(n_sockets);
         let mut death = Vec::with_capacity(n_sockets);
         for s in 0..n_sockets {
-            birth.push(history.first(s).map_or(u32::MAX, |c| c.after_segment));
+            birth.push(history.first(s).map_or(u32::MAX, |c| c.shown_at));
             // Gone once it is CLOSED after having been something else.
             death.push(match history.last(s) {
                 Some(last) if last.to == TcpState::Closed && history.changed_more_than_once(s) => {
-                    last.after_segment
+                    last.shown_at
                 }
                 _ => u32::MAX,
             });
@@ -513,8 +550,8 @@ impl SocketIndex {
                         .get(info.node as usize)
                         .and_then(|n| n.tcp.as_ref())
                         .map(|p| p.time_wait);
-                    if let (Some(tw), Some(ev)) = (tw, trace.events.get(last.event as usize)) {
-                        out.push((ev.time + tw, s as u32, QueryKind::TimeWaitEnds));
+                    if let Some(tw) = tw {
+                        out.push((last.time + tw, s as u32, QueryKind::TimeWaitEnds));
                     }
                 }
                 Some(_) => {}
@@ -531,7 +568,7 @@ impl SocketIndex {
             match kind {
                 QueryKind::Created => self.birth[s] = sent,
                 QueryKind::TimeWaitEnds => {
-                    let entered = self.history.last(s).map_or(0, |c| c.after_segment);
+                    let entered = self.history.last(s).map_or(0, |c| c.shown_at);
                     self.death[s] = sent.max(entered);
                 }
             }
@@ -559,7 +596,7 @@ impl SocketIndex {
     pub fn state_at(&self, socket: u32, m: u32) -> Option<StateChange> {
         self.history
             .of(socket as usize)
-            .take_while(|c| c.after_segment <= m)
+            .take_while(|c| c.shown_at <= m)
             .last()
     }
 
@@ -644,5 +681,30 @@ mod tests {
         // server's SYN-RECEIVED.
         assert_eq!(s.changes_in_step(0).len(), 3);
         assert_eq!(s.changes_in_step(36).len(), 1);
+    }
+
+    #[test]
+    fn an_applications_action_shows_with_the_segment_it_sent() {
+        let (t, a) = fixture::walkthrough_run();
+        let ix = Index::new(&t, &a);
+        let s = &ix.sockets;
+        let in_step = |k: u32| -> Vec<(u32, TcpState)> {
+            s.changes_in_step(k)
+                .iter()
+                .filter_map(|&e| match t.events[e as usize].kind {
+                    EventKind::SocketState { socket, to, .. } => Some((socket, to)),
+                    _ => None,
+                })
+                .collect()
+        };
+        // The client listens on 51300 as it sends PORT (#14).
+        assert_eq!(in_step(13), vec![(3, TcpState::Listen)]);
+        assert_eq!(s.birth[3], 14);
+        // FIN-WAIT-1 comes with the server's FIN (#34), not with the 221.
+        assert!(in_step(33).contains(&(2, TcpState::FinWait1)));
+        assert!(in_step(32).is_empty());
+        // An arrival stays with the segment that arrived: SYN-RECEIVED
+        // with the SYN.
+        assert!(in_step(0).contains(&(2, TcpState::SynReceived)));
     }
 }

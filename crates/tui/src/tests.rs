@@ -545,3 +545,52 @@ fn the_event_loop_quits_and_draws() {
     );
     assert!(format!("{}", terminal.backend()).contains("#3/37"));
 }
+
+// ---- the real simulator's run of the bundled scenario ----
+
+fn real_run() -> (Trace, Annotation) {
+    let (origin, text) = netstep_scenario::resolve("active-ftp").unwrap_or_else(|e| panic!("{e}"));
+    let scenario = netstep_scenario::parse(&text, &origin, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let trace = netstep_sim::run_scenario(&scenario);
+    let annotation = annotate(&trace, &scenario.walkthrough());
+    (trace, annotation)
+}
+
+#[test]
+fn real_run_stage_8() {
+    let mut app = app_with(real_run(), PlayOptions::default());
+    goto_stage(&mut app, 8);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn real_run_port_command_wide() {
+    let mut app = app_with(real_run(), PlayOptions::default());
+    goto_stage(&mut app, 12);
+    insta::assert_snapshot!(screen(&mut app, 200, 60));
+}
+
+#[test]
+fn real_run_steps_back_exactly() {
+    let mut app = app_with(real_run(), PlayOptions::default());
+    let n = app.trace().segments.len();
+    assert!(n >= 37, "the bundled scenario gives the reference ladder");
+    for (w, h) in [(80, 24), (200, 60)] {
+        press(&mut app, "g");
+        let mut forward = Vec::new();
+        for _ in 0..n {
+            forward.push(render_once(&mut app, w, h));
+            press(&mut app, "l");
+        }
+        for k in (0..n).rev() {
+            assert_eq!(app.cursor(), k);
+            assert_eq!(
+                render_once(&mut app, w, h),
+                forward[k],
+                "step {k} at {w}x{h}"
+            );
+            press(&mut app, "h");
+        }
+    }
+    all_keys(&mut app);
+}
