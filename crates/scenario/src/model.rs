@@ -614,6 +614,12 @@ pub struct FtpServerSpec {
     /// Let PORT/EPRT name an address other than the client's (FTP bounce).
     #[serde(default)]
     pub allow_foreign_port: bool,
+    /// Set TCP_NODELAY on control connections, so small replies leave at
+    /// once instead of waiting for the previous one's ACK (Nagle). FTP
+    /// servers such as vsftpd and ProFTPD do; the seed's capture shows the
+    /// 226 sent while the 150 was still unacknowledged.
+    #[serde(default = "yes")]
+    pub nodelay: bool,
     /// Accept `anonymous` with any password.
     #[serde(default)]
     pub anonymous: bool,

@@ -138,6 +138,7 @@ fn write(io: &mut AppIo<'_, '_>, d: &mut DataSock, bytes: &[u8]) -> bool {
 pub struct FtpServerApp {
     config: Arc<ServerConfig>,
     port: u16,
+    nodelay: bool,
     vfs: Vfs,
     listener: Option<ListenerId>,
     sessions: BTreeMap<ConnId, ServerSlot>,
@@ -197,6 +198,7 @@ impl FtpServerApp {
         FtpServerApp {
             config: Arc::new(config),
             port: spec.port,
+            nodelay: spec.nodelay,
             vfs: vfs_from(&spec.files, &spec.dirs),
             listener: None,
             sessions: BTreeMap::new(),
@@ -317,6 +319,9 @@ impl App for FtpServerApp {
                 conn,
                 peer,
             } if Some(listener) == self.listener => {
+                if self.nodelay {
+                    io.set_nodelay(conn, true);
+                }
                 let local = SocketAddrV4::new(io.local_addr(), self.port);
                 let session = ServerSession::new(self.config.clone(), now, peer, local);
                 self.sessions.insert(

@@ -220,6 +220,11 @@ impl AppIo<'_, '_> {
         self.stack.flush(now, self.cx);
     }
 
+    /// Turns Nagle's algorithm off (`true`) or on for `conn` (TCP_NODELAY).
+    pub fn set_nodelay(&mut self, conn: ConnId, nodelay: bool) {
+        self.stack.ep.set_nodelay(conn, nodelay);
+    }
+
     /// Resets the connection.
     pub fn abort(&mut self, conn: ConnId) {
         let now = self.now;
