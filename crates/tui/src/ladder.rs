@@ -333,7 +333,9 @@ fn draw_row(
         put(buf, cx, y, "│", t.lifeline);
     }
     let col_of = |node: u32| app.ix.node_col.get(node as usize).copied().flatten();
-    let Some(from_col) = col_of(seg.from) else {
+    // No arrow when the diagram has no room for every column, or for a
+    // sender the index has no column for (a node id outside the trace).
+    let Some(from_col) = col_of(seg.from).filter(|_| cols.len() == app.ix.columns.len()) else {
         return;
     };
     let xa = cols[from_col];
