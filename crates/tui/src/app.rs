@@ -385,10 +385,14 @@ impl App {
                         let seg = self.row_seg(pos);
                         self.apply(Action::Select(seg));
                     }
-                } else if let Some((panel, _)) = screen.panels.iter().find(|(_, r)| r.contains(at))
+                } else if let Some(&(panel, rect)) =
+                    screen.panels.iter().find(|(_, r)| r.contains(at))
                 {
-                    self.focus = *panel;
-                    self.detail = *panel;
+                    // A click on a tab's name shows that panel.
+                    let tab = (screen.tabbed && ev.row == rect.y)
+                        .then(|| crate::view::tab_at(self, rect.x, ev.column))
+                        .flatten();
+                    self.set_focus(tab.unwrap_or(panel));
                 }
             }
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {

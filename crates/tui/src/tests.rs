@@ -303,8 +303,16 @@ fn mouse_selects_a_ladder_row_and_focuses_panels() {
     // The border and the header select nothing.
     app.handle_mouse(click(40, 1));
     assert_eq!(app.cursor(), 4);
-    // A click in the panel below focuses it.
+    // A click in the panel below focuses it; a click on a tab's name
+    // (row 12 is the panel's title: "╭  Stage · Segment · Sockets") shows
+    // that panel.
     app.handle_mouse(click(40, 18));
+    assert_eq!(app.focus(), Focus::Stage);
+    app.handle_mouse(click(13, 12));
+    assert_eq!(app.focus(), Focus::Segment);
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(text.contains("#5/37 client → server"), "{text}");
+    app.handle_mouse(click(3, 12));
     assert_eq!(app.focus(), Focus::Stage);
     app.handle_mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,

@@ -31,6 +31,23 @@ fn panel_name(app: &App, panel: Focus) -> &'static str {
     }
 }
 
+/// The tabs' panels and their x ranges on the title row of a panel at
+/// `x0`: what the title draws, and where a click lands.
+const TABS: [Focus; 3] = [Focus::Stage, Focus::Segment, Focus::Sockets];
+
+pub fn tab_at(app: &App, x0: u16, x: u16) -> Option<Focus> {
+    // The corner, a space, then " Name " and "·" in turn.
+    let mut start = x0 + 2;
+    for p in TABS {
+        let w = width(panel_name(app, p)) as u16 + 2;
+        if (start..start + w).contains(&x) {
+            return Some(p);
+        }
+        start += w + 1;
+    }
+    None
+}
+
 /// A panel's frame. When only one panel fits, its title names all three
 /// as tabs, the shown one lit.
 fn panel_block(app: &App, panel: Focus, tabbed: bool) -> Block<'static> {
@@ -41,10 +58,7 @@ fn panel_block(app: &App, panel: Focus, tabbed: bool) -> Block<'static> {
         .border_style(if focused { t.border_focused } else { t.border });
     if tabbed {
         let mut spans = vec![Span::styled(" ", t.border)];
-        for (i, p) in [Focus::Stage, Focus::Segment, Focus::Sockets]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, p) in TABS.into_iter().enumerate() {
             if i > 0 {
                 spans.push(Span::styled("·", t.dim));
             }
