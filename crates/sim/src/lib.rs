@@ -7,6 +7,7 @@
 //! reads a wall clock.
 
 pub mod build;
+pub mod bulk;
 pub mod ftp_app;
 pub mod link;
 pub mod middlebox;

@@ -81,6 +81,8 @@ pub struct Stack {
     current_segment: Option<u32>,
     /// Last ACK number sent per connection, to tell piggybacked ACKs.
     last_ack_sent: BTreeMap<ConnId, Option<netstep_wire::SeqNumber>>,
+    /// Connections whose last write did not fit in the send buffer.
+    want_writable: std::collections::BTreeSet<ConnId>,
     scratch: Vec<u8>,
 }
 
@@ -204,6 +206,11 @@ impl AppIo<'_, '_> {
     pub fn send(&mut self, conn: ConnId, bytes: &[u8]) -> usize {
         let now = self.now;
         let n = self.stack.ep.send(now, conn, bytes).unwrap_or(0);
+        if n < bytes.len() {
+            // Like a non-blocking socket: tell the application when there
+            // is room again (EPOLLOUT).
+            self.stack.want_writable.insert(conn);
+        }
         if n > 0
             && let Some((local, remote)) = self.stack.endpoints(conn)
         {
@@ -273,6 +280,7 @@ impl Stack {
             pending: Default::default(),
             current_segment: None,
             last_ack_sent: BTreeMap::new(),
+            want_writable: Default::default(),
             scratch: vec![0; 64 * 1024],
         }
     }
@@ -314,6 +322,24 @@ impl Stack {
             while let Some(ev) = self.ep.poll_event() {
                 evs = true;
                 self.on_tcp_event(now, ev, cx);
+            }
+            if !self.want_writable.is_empty() {
+                let ready: Vec<ConnId> = self
+                    .want_writable
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        self.ep.send_capacity(c) > 0
+                            || self
+                                .ep
+                                .state(c)
+                                .is_none_or(|st| st == netstep_tcp::State::Closed)
+                    })
+                    .collect();
+                for c in ready {
+                    self.want_writable.remove(&c);
+                    self.notify(c, SockEvent::Writable { conn: c });
+                }
             }
             if !sent && !evs {
                 break;

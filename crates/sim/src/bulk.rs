@@ -1,0 +1,167 @@
+//! Bulk-transfer applications: one side sends N bytes of a known pattern
+//! and closes, the other reads everything, checks it, and closes when the
+//! sender's FIN arrives. Property tests and benchmarks use them to move
+//! large amounts of data through the simulated TCP.
+//!
+//! Leaves out: anything protocol-like; these are `nc`-style byte pumps.
+
+use crate::tcphost::{App, AppIo, SockEvent};
+use netstep_tcp::ConnId;
+use netstep_wire::Instant;
+use std::cell::RefCell;
+use std::net::SocketAddrV4;
+use std::rc::Rc;
+
+/// The byte at stream offset `i`: a pattern with no short period, so a
+/// misplaced segment cannot go unnoticed.
+pub fn pattern_byte(i: u64) -> u8 {
+    let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (x >> 56) as u8 ^ (i as u8)
+}
+
+/// What the receiving side saw, shared with whoever built the network.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BulkReport {
+    pub received: u64,
+    /// The first offset whose byte was wrong, if any.
+    pub first_mismatch: Option<u64>,
+    /// The sender's FIN arrived.
+    pub eof: bool,
+    /// When the last byte arrived.
+    pub done_at: Option<Instant>,
+}
+
+/// Connects to `to` and sends `len` pattern bytes, then closes.
+#[derive(Debug)]
+pub struct BulkSender {
+    to: SocketAddrV4,
+    len: u64,
+    sent: u64,
+    conn: Option<ConnId>,
+    closed: bool,
+    chunk: Vec<u8>,
+    finished: bool,
+}
+
+impl BulkSender {
+    pub fn new(to: SocketAddrV4, len: u64) -> Self {
+        BulkSender {
+            to,
+            len,
+            sent: 0,
+            conn: None,
+            closed: false,
+            chunk: vec![0; 64 * 1024],
+            finished: false,
+        }
+    }
+
+    fn pump(&mut self, io: &mut AppIo<'_, '_>) {
+        let Some(conn) = self.conn else {
+            return;
+        };
+        while self.sent < self.len {
+            let n = (self.len - self.sent).min(self.chunk.len() as u64) as usize;
+            for (k, b) in self.chunk[..n].iter_mut().enumerate() {
+                *b = pattern_byte(self.sent + k as u64);
+            }
+            let took = io.send(conn, &self.chunk[..n]);
+            if took == 0 {
+                return;
+            }
+            self.sent += took as u64;
+        }
+        if !self.closed {
+            self.closed = true;
+            io.close(conn);
+        }
+    }
+}
+
+impl App for BulkSender {
+    fn name(&self) -> &str {
+        "bulk-sender"
+    }
+    fn start(&mut self, _now: Instant, io: &mut AppIo<'_, '_>) {
+        self.conn = io.connect(self.to, None, "bulk").ok();
+    }
+    fn on_event(&mut self, _now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>) {
+        match ev {
+            SockEvent::Connected { .. }
+            | SockEvent::Writable { .. }
+            | SockEvent::AllAcked { .. } => self.pump(io),
+            SockEvent::Closed { .. } => self.finished = true,
+            _ => {}
+        }
+    }
+    fn on_timeout(&mut self, _now: Instant, _io: &mut AppIo<'_, '_>) {}
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+    fn finished(&self) -> bool {
+        self.finished
+    }
+}
+
+/// Listens on `port`, reads and checks everything, closes on EOF.
+#[derive(Debug)]
+pub struct BulkReceiver {
+    port: u16,
+    report: Rc<RefCell<BulkReport>>,
+    finished: bool,
+}
+
+impl BulkReceiver {
+    pub fn new(port: u16) -> (Self, Rc<RefCell<BulkReport>>) {
+        let report = Rc::new(RefCell::new(BulkReport::default()));
+        (
+            BulkReceiver {
+                port,
+                report: report.clone(),
+                finished: false,
+            },
+            report,
+        )
+    }
+}
+
+impl App for BulkReceiver {
+    fn name(&self) -> &str {
+        "bulk-receiver"
+    }
+    fn start(&mut self, _now: Instant, io: &mut AppIo<'_, '_>) {
+        let _ = io.listen(self.port, "bulk");
+    }
+    fn on_event(&mut self, now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>) {
+        match ev {
+            SockEvent::Received { bytes, .. } => {
+                let mut r = self.report.borrow_mut();
+                if r.first_mismatch.is_none()
+                    && let Some(k) = bytes
+                        .iter()
+                        .enumerate()
+                        .position(|(k, &b)| b != pattern_byte(r.received + k as u64))
+                {
+                    r.first_mismatch = Some(r.received + k as u64);
+                }
+                r.received += bytes.len() as u64;
+                r.done_at = Some(now);
+            }
+            SockEvent::PeerClosed { conn } => {
+                self.report.borrow_mut().eof = true;
+                io.close(conn);
+            }
+            SockEvent::Closed { .. } => self.finished = true,
+            _ => {}
+        }
+    }
+    fn on_timeout(&mut self, _now: Instant, _io: &mut AppIo<'_, '_>) {}
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+    fn finished(&self) -> bool {
+        // A listener never finishes by itself; the run ends when the
+        // sender is done and the connection has closed.
+        self.finished || self.report.borrow().eof
+    }
+}
