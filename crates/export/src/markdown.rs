@@ -137,12 +137,10 @@ fn stages(out: &mut String, ann: &Annotation, lang: Lang) {
             let _ = writeln!(out, "{text}\n");
         }
         let list: Vec<String> = st.segments.iter().map(|i| (i + 1).to_string()).collect();
-        let _ = writeln!(
-            out,
-            "{} {}\n",
-            words::pick(lang, "Segments:", "报文段："),
-            list.join(", ")
-        );
+        let _ = match lang {
+            Lang::En => writeln!(out, "Segments: {}\n", list.join(", ")),
+            Lang::Zh => writeln!(out, "报文段：{}\n", list.join("、")),
+        };
     }
     let _ = writeln!(
         out,
@@ -166,16 +164,14 @@ fn stages(out: &mut String, ann: &Annotation, lang: Lang) {
     }
     if !ann.out_of_order.is_empty() {
         let list: Vec<String> = ann.out_of_order.iter().map(u32::to_string).collect();
-        let _ = writeln!(
-            out,
-            "{} {}\n",
-            words::pick(
-                lang,
-                "Stages that began before an earlier-numbered stage:",
-                "先于编号更小的步骤开始的步骤："
+        let _ = match lang {
+            Lang::En => writeln!(
+                out,
+                "Stages that began before an earlier-numbered stage: {}\n",
+                list.join(", ")
             ),
-            list.join(", ")
-        );
+            Lang::Zh => writeln!(out, "先于编号更小的步骤开始的步骤：{}\n", list.join("、")),
+        };
     }
     // One trailing newline, not two.
     while out.ends_with("\n\n") {

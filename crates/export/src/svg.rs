@@ -625,13 +625,13 @@ mod tests {
 
     #[test]
     fn wrap_breaks_at_spaces_and_cuts_the_last_line() {
-        // 0.55 em at 20 px is 11 px a character: 100 px hold 9.
+        // 0.62 em at 20 px is 12.4 px a character: 100 px hold 8.
         assert_eq!(wrap("aaa bbb ccc", 20, 100, 3), ["aaa bbb", "ccc"]);
         assert_eq!(
             wrap("aaa bbb ccc ddd eee", 20, 100, 2),
-            ["aaa bbb", "ccc ddd…"]
+            ["aaa bbb", "ccc dd…"]
         );
-        assert_eq!(wrap("aaaaaaaaaaaaaa", 20, 100, 2), ["aaaaaaaaa", "aaaaa"]);
+        assert_eq!(wrap("aaaaaaaaaaaaaa", 20, 100, 2), ["aaaaaaaa", "aaaaaa"]);
         assert_eq!(
             wrap("主动模式主动模式", 20, 100, 2),
             ["主动模式主", "动模式"]
