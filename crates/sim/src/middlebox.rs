@@ -233,6 +233,7 @@ impl Middlebox for Nat {
             }
             let port = self.map(s);
             let public = SocketAddrV4::new(self.public, port);
+            rec.alias((public, d), (s, d));
             set_src(packet, public);
             note.push_str(&public.to_string());
             if let Some(h) = helper_note {
@@ -267,6 +268,7 @@ impl Middlebox for Nat {
                 let ack = seq_at(packet, IP_LEN + 8);
                 set_seq_at(packet, IP_LEN + 8, adj.unapply(ack));
             }
+            rec.alias((s, inside), (s, d));
             set_dst(packet, inside);
             refresh_checksums(packet);
             rec.event(

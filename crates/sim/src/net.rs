@@ -646,7 +646,7 @@ impl Network {
                     self.drop(seg, node, DropReason::NotForUs, packet);
                     return;
                 }
-                self.rec.set_fate(seg, Fate::Delivered { at: now });
+                self.rec.delivered(seg, node, now);
                 let Node {
                     kind: NodeKind::Host(host),
                     rng,

@@ -108,6 +108,25 @@ impl Recorder {
         (id, 0)
     }
 
+    /// Makes the address pair `seen` (as a NAT rewrote it) name the same
+    /// connection as `original` (as the inside host sent it), so that
+    /// segments on both sides of the NAT land on one connection record.
+    pub fn alias(
+        &mut self,
+        seen: (SocketAddrV4, SocketAddrV4),
+        original: (SocketAddrV4, SocketAddrV4),
+    ) {
+        let (conn, dir) = if let Some(&c) = self.conn_by_tuple.get(&original) {
+            (c, 0)
+        } else if let Some(&c) = self.conn_by_tuple.get(&(original.1, original.0)) {
+            (c, 1)
+        } else {
+            return;
+        };
+        let key = if dir == 0 { seen } else { (seen.1, seen.0) };
+        self.conn_by_tuple.entry(key).or_insert(conn);
+    }
+
     /// Forgets a connection's 4-tuple once both ends are gone, so that a
     /// later connection reusing it gets a record of its own.
     pub fn retire_tuple(&mut self, a: SocketAddrV4, b: SocketAddrV4) {
@@ -252,6 +271,14 @@ impl Recorder {
         let index = self.trace.segments.len() as u32;
         self.trace.segments.push(s);
         index
+    }
+
+    /// The segment reached host `node` intact at `at`.
+    pub fn delivered(&mut self, seg: u32, node: u32, at: Instant) {
+        if let Some(s) = self.trace.segments.get_mut(seg as usize) {
+            s.fate = Fate::Delivered { at };
+            s.to = Some(node);
+        }
     }
 
     pub fn set_fate(&mut self, seg: u32, fate: Fate) {

@@ -197,7 +197,10 @@ pub struct Segment {
     pub time: Instant,
     /// Sending node.
     pub from: u32,
-    /// The node the destination address belongs to, if any.
+    /// The host it was delivered to; until then (and for a segment that
+    /// never arrived) the node its destination address belongs to, if any.
+    /// Behind a NAT these differ: the address is the NAT's, the host is
+    /// the one inside.
     pub to: Option<u32>,
     pub conn: Option<u32>,
     /// 0 when sent by the connection's initiator, 1 by the responder.
@@ -248,7 +251,8 @@ impl Segment {
 pub enum Fate {
     /// Handed to the destination's TCP at `at`.
     Delivered { at: Instant },
-    /// Lost at node `node` (on the link leaving it, when `link` is set).
+    /// Lost at node `node`: on the link leaving it (loss, queue, fault) or
+    /// on arrival there (corruption caught, no route, filtered).
     Dropped {
         at: Instant,
         node: u32,
