@@ -1828,9 +1828,13 @@ impl Conn {
         } else if m >= self.mss {
             // "(1) a maximum-sized segment can be sent".
             self.mss
-        } else if unsent <= usable && (idle || self.nodelay) {
+        } else if unsent <= usable && (idle || self.nodelay || self.fin_queued) {
             // "(2) Data is PUSHed and all queued data can be sent now";
-            // Nagle: a small segment only when nothing is unacknowledged.
+            // Nagle: a small segment only when nothing is unacknowledged,
+            // or when it is the last one before the FIN: holding it back
+            // gains nothing, since no more data can join it (Linux's
+            // tcp_nagle_test: "Don't use the nagle rule for ... the final
+            // FIN").
             unsent
         } else if idle && m >= (self.max_snd_wnd / 2) as usize {
             // "(3) at least a fraction Fs of the maximum window can be

@@ -278,6 +278,20 @@ fn nagle_holds_small_segments_while_data_is_unacknowledged() {
 }
 
 #[test]
+fn nagle_does_not_hold_the_last_data_before_a_fin() {
+    // Nothing can join the tail once the application has closed, so it
+    // leaves with the FIN at once (Linux's tcp_nagle_test exempts the
+    // final FIN) instead of waiting for the peer's delayed ACK.
+    let mut h = established();
+    h.app_send(b"ab");
+    recv!(h, seq_number: LOCAL_SEQ + 1, ack_number: Some(REMOTE_SEQ + 1), flags: PSH, payload: b"ab");
+    h.app_send(b"cd");
+    h.nothing();
+    h.close();
+    recv!(h, seq_number: LOCAL_SEQ + 3, ack_number: Some(REMOTE_SEQ + 1), flags: PSH | FIN, payload: b"cd");
+}
+
+#[test]
 fn nodelay_sends_small_segments_at_once() {
     let mut h = established();
     h.ep.set_nodelay(h.conn, true);
