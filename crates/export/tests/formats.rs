@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{BINARY, NASTY, active_ftp, fixture};
+use common::{BINARY, NASTY, active_ftp, assert_mermaid_safe, fixture, table_cells};
 use netstep_export::{CapturePoint, ExportError, Format, markdown, mermaid, pcapng, render, svg};
 use netstep_trace::{Annotation, Lang, Trace};
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 // ---------------------------------------------------------------------
 // Golden outputs of the walkthrough.
@@ -38,28 +37,6 @@ fn fixture_svg() {
 
 // ---------------------------------------------------------------------
 // Markdown.
-
-/// The table of a Markdown document as GFM reads it: rows of cell texts
-/// (code spans included), the header first.
-fn table_cells(md: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row: Vec<String> = Vec::new();
-    let mut cell: Option<String> = None;
-    for ev in Parser::new_ext(md, Options::ENABLE_TABLES) {
-        match ev {
-            Event::Start(Tag::TableCell) => cell = Some(String::new()),
-            Event::End(TagEnd::TableCell) => row.extend(cell.take()),
-            Event::End(TagEnd::TableRow | TagEnd::TableHead) => rows.push(std::mem::take(&mut row)),
-            Event::Text(t) | Event::Code(t) => {
-                if let Some(c) = cell.as_mut() {
-                    c.push_str(&t);
-                }
-            }
-            _ => {}
-        }
-    }
-    rows
-}
 
 #[test]
 fn markdown_table_has_one_row_per_segment_and_every_column() {
@@ -128,49 +105,6 @@ fn markdown_headers_are_translated() {
 
 // ---------------------------------------------------------------------
 // Mermaid.
-
-/// Mermaid's statement separators and entity starts must only appear as
-/// entity codes (`#59;`); quotes and angle brackets not at all, except in
-/// the participants' `<br/>`.
-fn assert_mermaid_safe(text: &str) {
-    for line in text.lines().skip(1) {
-        let line = line.trim_start();
-        if line.starts_with("%%") {
-            assert!(!line.contains('{'), "{line}");
-            continue;
-        }
-        // Only the texts: a message's or note's after its colon, a title,
-        // a participant's alias.
-        let text = if let Some(t) = line.strip_prefix("title ") {
-            t
-        } else if let Some((_, t)) = line.split_once(" as ") {
-            t
-        } else if let Some((_, t)) = line.split_once(": ") {
-            t
-        } else {
-            continue;
-        };
-        let line = text.replace("<br/>", "");
-        let mut rest = line.as_str();
-        let mut plain = String::new();
-        while let Some(at) = rest.find('#') {
-            plain.push_str(&rest[..at]);
-            let after = &rest[at + 1..];
-            let end = after
-                .find(';')
-                .unwrap_or_else(|| panic!("bare # in {line}"));
-            assert!(
-                after[..end].chars().all(|c| c.is_ascii_alphanumeric()),
-                "not an entity code in {line}"
-            );
-            rest = &after[end + 1..];
-        }
-        plain.push_str(rest);
-        for bad in [';', '"', '<', '>', '&', '%'] {
-            assert!(!plain.contains(bad), "{bad:?} in {line}");
-        }
-    }
-}
 
 #[test]
 fn mermaid_has_one_arrow_per_segment_and_escapes_everything() {

@@ -9,6 +9,7 @@ use netstep_trace::{
     RetxKind, ScenarioInfo, SegCause, Segment, StageResult, Stream, Text, Trace, Unstaged,
 };
 use netstep_wire::{Instant, SeqNumber, TcpFlags, TcpOptions};
+use pulldown_cmark::{Event, Tag, TagEnd};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// The bundled `active-ftp` scenario, run and annotated.
@@ -32,6 +33,11 @@ const SERVER_ISN: u32 = 5000;
 /// [`NASTY`] payload, a segment with [`BINARY`] payload that is lost and
 /// then retransmitted, and its ACK.
 pub fn fixture() -> (Trace, Annotation) {
+    fixture_with(NASTY)
+}
+
+/// [`fixture`] with `payload` in place of [`NASTY`].
+pub fn fixture_with(payload: &[u8]) -> (Trace, Annotation) {
     let c = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 40000);
     let s = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 21);
     let node = |name: &str, addr: SocketAddrV4| NodeInfo {
@@ -40,7 +46,7 @@ pub fn fixture() -> (Trace, Annotation) {
         addrs: vec![*addr.ip()],
         tcp: None,
     };
-    let mut stream = NASTY.to_vec();
+    let mut stream = payload.to_vec();
     stream.extend_from_slice(BINARY);
     let seg = |i: u64,
                dir: u8,
@@ -86,7 +92,7 @@ pub fn fixture() -> (Trace, Annotation) {
         at: Instant::from_millis(i * 10 + 1),
     };
     let (a, p) = (TcpFlags::ACK, TcpFlags::PSH | TcpFlags::ACK);
-    let n = NASTY.len() as u32;
+    let n = payload.len() as u32;
     let b = BINARY.len() as u32;
     let mut segments = vec![
         seg(0, 0, CLIENT_ISN, None, TcpFlags::SYN, 0, 0, delivered(0)),
@@ -224,4 +230,69 @@ pub fn fixture() -> (Trace, Annotation) {
         out_of_order: Vec::new(),
     };
     (trace, ann)
+}
+
+/// The table of a Markdown document as GFM reads it: rows of cell texts
+/// (code spans included), the header first.
+pub fn table_cells(md: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut cell: Option<String> = None;
+    for ev in pulldown_cmark::Parser::new_ext(md, pulldown_cmark::Options::ENABLE_TABLES) {
+        match ev {
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => row.extend(cell.take()),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => rows.push(std::mem::take(&mut row)),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(c) = cell.as_mut() {
+                    c.push_str(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+    rows
+}
+
+/// Mermaid's statement separators and entity starts must only appear as
+/// entity codes (`#59;`); quotes and angle brackets not at all, except in
+/// the participants' `<br/>`.
+pub fn assert_mermaid_safe(text: &str) {
+    for line in text.lines().skip(1) {
+        let line = line.trim_start();
+        if line.starts_with("%%") {
+            assert!(!line.contains('{'), "{line}");
+            continue;
+        }
+        // Only the texts: a message's or note's after its colon, a title,
+        // a participant's alias.
+        let text = if let Some(t) = line.strip_prefix("title ") {
+            t
+        } else if let Some((_, t)) = line.split_once(" as ") {
+            t
+        } else if let Some((_, t)) = line.split_once(": ") {
+            t
+        } else {
+            continue;
+        };
+        let line = text.replace("<br/>", "");
+        let mut rest = line.as_str();
+        let mut plain = String::new();
+        while let Some(at) = rest.find('#') {
+            plain.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let end = after
+                .find(';')
+                .unwrap_or_else(|| panic!("bare # in {line}"));
+            assert!(
+                after[..end].chars().all(|c| c.is_ascii_alphanumeric()),
+                "not an entity code in {line}"
+            );
+            rest = &after[end + 1..];
+        }
+        plain.push_str(rest);
+        for bad in [';', '"', '<', '>', '&', '%'] {
+            assert!(!plain.contains(bad), "{bad:?} in {line}");
+        }
+    }
 }
