@@ -160,11 +160,15 @@ fn play(
                 hint: "give the path of a file written by `netstep export SCENARIO --format json`",
             })?;
             let (trace, walkthrough) = netstep_trace::json::read_trace(&text).map_err(|e| {
+                // serde_json knows the place of syntax errors, not of a
+                // missing or mistyped field in an otherwise valid document.
+                let place = if e.line() > 0 {
+                    format!("{}:{}:{}", path.display(), e.line(), e.column())
+                } else {
+                    path.display().to_string()
+                };
                 CliError::Usage(format!(
-                    "{}:{}:{}: not a netstep run: {e}\nhint: write one with `netstep export SCENARIO --format json -o FILE.json`",
-                    path.display(),
-                    e.line(),
-                    e.column()
+                    "{place}: not a netstep run: {e}\nhint: write one with `netstep export SCENARIO --format json -o FILE.json`"
                 ))
             })?;
             let annotation = annotate(&trace, &walkthrough);
