@@ -536,7 +536,10 @@ fn lossy_download_fast_retransmit_rto_and_a_byte_exact_file() {
         .max()
         .expect("an ACK before the timeout");
     assert_eq!(retx[1].time - last_ack, Duration::from_millis(200), "{l}");
-    assert!(retx[1].time - lost[1].time > Duration::from_millis(200), "{l}");
+    assert!(
+        retx[1].time - lost[1].time > Duration::from_millis(200),
+        "{l}"
+    );
 
     // The file: what the server sent is the file's content, and every byte
     // of it was delivered to the client at least once.
