@@ -243,20 +243,37 @@ fn export(
     r: &Run,
     format: Format,
     output: Option<&Path>,
-    _at: CapturePoint,
+    at: CapturePoint,
     lang: Lang,
 ) -> Result<(), CliError> {
-    let bytes = match format {
-        Format::Json => {
-            netstep_trace::json::to_string(&r.trace, &r.walkthrough, &r.annotation, lang)
-                .into_bytes()
-        }
-        other => {
-            return Err(CliError::Usage(format!(
-                "the {other:?} export is not built yet\nhint: use --format json"
-            )));
-        }
+    use netstep_export::{CapturePoint as At, Format as F};
+    let at = match at {
+        CapturePoint::Client => At::Client,
+        CapturePoint::Server => At::Server,
+        CapturePoint::Wire => At::Wire,
     };
+    let format = match format {
+        Format::Json => {
+            let text =
+                netstep_trace::json::to_string(&r.trace, &r.walkthrough, &r.annotation, lang);
+            return match output {
+                None => write_stdout(text.as_bytes()),
+                Some(path) => write_file_atomically(path, text.as_bytes()),
+            };
+        }
+        Format::Pcapng => F::Pcapng,
+        Format::Markdown => F::Markdown,
+        Format::Mermaid => F::Mermaid,
+        Format::Svg => F::Svg,
+    };
+    if format.is_binary() && output.is_none() && std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(
+            "a pcapng capture is binary and would garble the terminal\nhint: write it to a file with -o run.pcapng, or redirect standard output"
+                .into(),
+        ));
+    }
+    let bytes = netstep_export::render(format, &r.trace, &r.annotation, at, lang)
+        .map_err(|e| CliError::Other(format!("the export failed: {e}")))?;
     match output {
         None => write_stdout(&bytes),
         Some(path) => write_file_atomically(path, &bytes),

@@ -398,3 +398,60 @@ fn export_to_a_file_writes_exactly_what_stdout_would_show() {
         .collect();
     assert_eq!(names, ["run.json"], "no temporary file left behind");
 }
+
+#[test]
+fn every_export_format_writes_its_kind_of_file() {
+    let dir = TempDir::new("formats");
+    for (format, file, starts) in [
+        ("pcapng", "run.pcapng", &b"\x0a\x0d\x0d\x0a"[..]),
+        ("markdown", "run.md", b"# "),
+        ("mermaid", "run.mmd", b"sequenceDiagram"),
+        ("svg", "run.svg", b"<svg"),
+    ] {
+        let target = dir.path().join(file);
+        let o = netstep(&[
+            "export",
+            "active-ftp",
+            "--format",
+            format,
+            "-o",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 0, "{format}: {}", show(&o));
+        let bytes = std::fs::read(&target).unwrap();
+        let skip = bytes
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(0);
+        let body = if format == "svg" {
+            // An XML declaration may come first.
+            let text = String::from_utf8_lossy(&bytes);
+            text.find("<svg").map_or(&bytes[..0], |i| &bytes[i..])
+        } else {
+            &bytes[skip..]
+        };
+        assert!(
+            body.starts_with(starts),
+            "{format} starts {:?}",
+            &bytes[..bytes.len().min(20)]
+        );
+    }
+    // --at picks the capture point: the wire sees the same 37 segments on
+    // this lossless run, stamped when they were sent.
+    let wire = dir.path().join("wire.pcapng");
+    let o = netstep(&[
+        "export",
+        "active-ftp",
+        "--format",
+        "pcapng",
+        "--at",
+        "wire",
+        "-o",
+        wire.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", show(&o));
+    assert_ne!(
+        std::fs::read(&wire).unwrap(),
+        std::fs::read(dir.path().join("run.pcapng")).unwrap()
+    );
+}
