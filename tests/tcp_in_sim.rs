@@ -229,3 +229,117 @@ fn a_clean_link_needs_no_retransmission_and_corruption_is_caught() {
         "and repaired by retransmission"
     );
 }
+
+/// Runs tshark's TCP analysis over `pcapng` and returns, per frame, the
+/// analysis flags it raised (empty when none) plus checksum and malformed
+/// findings; `None` when tshark is not installed.
+fn tshark_analysis(pcapng: &[u8], name: &str) -> Option<Vec<(bool, String)>> {
+    if std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: tshark is not installed (.ci/run installs it)");
+        return None;
+    }
+    let path = std::env::temp_dir().join(format!("netstep-{name}-{}.pcapng", std::process::id()));
+    std::fs::write(&path, pcapng).unwrap();
+    let out = std::process::Command::new("tshark")
+        .args([
+            "-r",
+            path.to_str().unwrap(),
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+        ])
+        .args([
+            "-e",
+            "tcp.checksum.status",
+            "-e",
+            "_ws.malformed",
+            "-e",
+            "tcp.analysis.retransmission",
+        ])
+        .args([
+            "-e",
+            "tcp.analysis.fast_retransmission",
+            "-e",
+            "tcp.analysis.spurious_retransmission",
+        ])
+        .args(["-e", "tcp.analysis.out_of_order", "-e", "tcp.len"])
+        .output()
+        .expect("tshark runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('|').collect();
+                assert_eq!(f[0], "1", "checksum good: {l}");
+                assert!(f[1].is_empty(), "not malformed: {l}");
+                let retx =
+                    !(f[2].is_empty() && f[3].is_empty() && f[4].is_empty() && f[5].is_empty());
+                (retx, l.to_string())
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn tshark_counts_the_retransmissions_our_trace_records() {
+    let f = LinkFaults {
+        loss: 0.05,
+        duplicate: 0.0,
+        reorder: 0.0,
+        corrupt: 0.0,
+    };
+    let (t, [ab, _]) = run(5, 600_000, 0, f, "linux");
+    assert_eq!((ab.received, ab.first_mismatch), (600_000, None));
+    let walkthrough = netstep_trace::Walkthrough::default();
+    let ann = netstep_trace::annotate(&t, &walkthrough);
+    // At the sender, every transmission is captured, lost or not.
+    let pcap = netstep_export::pcapng(
+        &t,
+        &ann,
+        netstep_export::CapturePoint::Client,
+        netstep_trace::Lang::En,
+    )
+    .unwrap();
+    let Some(frames) = tshark_analysis(&pcap, "lossy-bulk") else {
+        return;
+    };
+    // The capture at the sender holds what it sent and what reached it.
+    let captured: Vec<&netstep_trace::Segment> = t
+        .segments
+        .iter()
+        .filter(|s| s.duplicate_of.is_none())
+        .filter(|s| s.from == 0 || matches!(s.fate, Fate::Delivered { .. }))
+        .collect();
+    assert_eq!(frames.len(), captured.len());
+    let ours = t
+        .segments
+        .iter()
+        .filter(|s| s.from == 0 && s.retransmission.is_some() && s.payload_len > 0)
+        .count();
+    let theirs = frames
+        .iter()
+        .filter(|(retx, line)| *retx && !line.ends_with("|0"))
+        .count();
+    assert!(ours > 0, "the loss caused retransmissions");
+    eprintln!(
+        "retransmissions: ours {ours}, tshark {theirs}, frames {}",
+        frames.len()
+    );
+    assert_eq!(
+        theirs, ours,
+        "tshark flags exactly our data retransmissions"
+    );
+}
