@@ -253,8 +253,7 @@ fn explain(trace: &Trace, n: usize, flag: &str) -> Result<(), String> {
             seg.is_pure_ack()
                 && trace.segments[..i]
                     .iter()
-                    .filter(same_flow)
-                    .last()
+                    .rfind(same_flow)
                     .is_some_and(|p| p.window != seg.window)
         }
         _ => false,
