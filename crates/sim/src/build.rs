@@ -6,7 +6,6 @@
 //! saying so.
 
 use crate::ftp_app::{FtpClientApp, FtpServerApp};
-use crate::link::LinkParams;
 use crate::middlebox::{Firewall, Nat, Rule, Verdict};
 use crate::net::{Fault, FaultAction, NetworkBuilder, RunLimits};
 use crate::tcphost::TcpHost;
@@ -105,19 +104,6 @@ fn profile_info(name: &str, p: &Profile) -> TcpProfileInfo {
         ttl: p.ttl,
         rto_initial: p.rto_initial,
         time_wait: p.time_wait,
-    }
-}
-
-fn link_params(d: &sc::ResolvedLinkDir) -> LinkParams {
-    LinkParams {
-        delay: d.delay,
-        bits_per_sec: d.bits_per_sec,
-        queue: d.queue,
-        loss: d.loss,
-        duplicate: d.duplicate,
-        reorder: d.reorder,
-        reorder_delay: d.reorder_delay,
-        corrupt: d.corrupt,
     }
 }
 
@@ -228,12 +214,7 @@ pub fn build(scenario: &sc::Scenario) -> NetworkBuilder {
     }
     for (i, l) in f.links.iter().enumerate() {
         let (ab, ba) = scenario.link_dirs(i);
-        nb.link(
-            ids[l.a.get_ref()],
-            ids[l.b.get_ref()],
-            link_params(&ab),
-            link_params(&ba),
-        );
+        nb.link(ids[l.a.get_ref()], ids[l.b.get_ref()], ab, ba);
     }
     for fault in &f.faults {
         nb.fault(Fault {

@@ -99,6 +99,57 @@ struct DataSock {
     closed_by_us: bool,
 }
 
+impl DataSock {
+    /// `CloseData`: stop listening, or FIN once the queued bytes are out.
+    fn close(&mut self, io: &mut AppIo<'_, '_>) {
+        if let Some(l) = self.listener.take() {
+            io.unlisten(l);
+        }
+        self.close_when_drained = true;
+        drain(io, self);
+    }
+
+    /// `AbortData`: stop listening, or reset the connection.
+    fn abort(&mut self, io: &mut AppIo<'_, '_>) {
+        if let Some(l) = self.listener.take() {
+            io.unlisten(l);
+        }
+        if let Some(c) = self.conn {
+            io.abort(c);
+        }
+        self.pending.clear();
+    }
+
+    /// `SendData`: true when the session may be told `Writable` at once;
+    /// otherwise it is told when the socket has taken everything.
+    fn send(&mut self, io: &mut AppIo<'_, '_>, bytes: &[u8]) -> bool {
+        let all = write(io, self, bytes);
+        if !all {
+            self.owe_writable = true;
+        }
+        all
+    }
+
+    /// The socket has room again: true when the session is owed `Writable`.
+    fn on_writable(&mut self, io: &mut AppIo<'_, '_>) -> bool {
+        if drain(io, self) && self.owe_writable {
+            self.owe_writable = false;
+            return true;
+        }
+        false
+    }
+
+    /// The session's word for how the connection ended.
+    fn closed_event(&self, reason: CloseReason) -> DataEvent {
+        match (self.connected, reason) {
+            (false, CloseReason::Refused) => DataEvent::ConnectFailed(ConnectError::Refused),
+            (false, _) => DataEvent::ConnectFailed(ConnectError::TimedOut),
+            (true, CloseReason::Normal) => DataEvent::Closed,
+            (true, _) => DataEvent::Reset,
+        }
+    }
+}
+
 /// Sends what fits of `d.pending`; closes when drained if asked to.
 /// Returns true when the pending bytes are all handed over.
 fn drain(io: &mut AppIo<'_, '_>, d: &mut DataSock) -> bool {
@@ -260,32 +311,19 @@ impl FtpServerApp {
                     }
                 }
                 ServerAction::SendData { id, bytes } => {
-                    let d = slot.data.entry(id).or_default();
-                    if write(io, d, &bytes) {
+                    if slot.data.entry(id).or_default().send(io, &bytes) {
                         slot.session
                             .handle_data_event(now, id, DataEvent::Writable, &mut self.vfs);
-                    } else {
-                        d.owe_writable = true;
                     }
                 }
                 ServerAction::CloseData { id } => {
                     if let Some(d) = slot.data.get_mut(&id) {
-                        if let Some(l) = d.listener.take() {
-                            io.unlisten(l);
-                        }
-                        d.close_when_drained = true;
-                        drain(io, d);
+                        d.close(io);
                     }
                 }
                 ServerAction::AbortData { id } => {
                     if let Some(d) = slot.data.get_mut(&id) {
-                        if let Some(l) = d.listener.take() {
-                            io.unlisten(l);
-                        }
-                        if let Some(c) = d.conn {
-                            io.abort(c);
-                        }
-                        d.pending.clear();
+                        d.abort(io);
                     }
                 }
                 ServerAction::Event(e) => io.note("ftp-server", app_event(&e)),
@@ -405,21 +443,14 @@ impl App for FtpServerApp {
                 }
             }
             SockEvent::Writable { conn } => {
-                if let Some(&(ctl, id)) = self.data_conn.get(&conn) {
-                    let mut writable = false;
-                    if let Some(d) = self
+                if let Some(&(ctl, id)) = self.data_conn.get(&conn)
+                    && let Some(d) = self
                         .sessions
                         .get_mut(&ctl)
                         .and_then(|s| s.data.get_mut(&id))
-                        && drain(io, d)
-                        && d.owe_writable
-                    {
-                        d.owe_writable = false;
-                        writable = true;
-                    }
-                    if writable {
-                        self.data_event(now, conn, DataEvent::Writable, io);
-                    }
+                    && d.on_writable(io)
+                {
+                    self.data_event(now, conn, DataEvent::Writable, io);
                 }
             }
             SockEvent::Closed { conn, reason } => {
@@ -430,22 +461,13 @@ impl App for FtpServerApp {
                     // Nothing more can be sent for this session.
                     while slot.session.poll_action().is_some() {}
                 } else if let Some((ctl, id)) = self.data_conn.remove(&conn) {
-                    let connected = self
-                        .sessions
-                        .get(&ctl)
-                        .and_then(|s| s.data.get(&id))
-                        .is_some_and(|d| d.connected);
-                    let ev = match (connected, reason) {
-                        (false, CloseReason::Refused) => {
-                            DataEvent::ConnectFailed(ConnectError::Refused)
-                        }
-                        (false, _) => DataEvent::ConnectFailed(ConnectError::TimedOut),
-                        (true, CloseReason::Normal) => DataEvent::Closed,
-                        (true, _) => DataEvent::Reset,
-                    };
                     if let Some(slot) = self.sessions.get_mut(&ctl) {
+                        let ev = slot
+                            .data
+                            .remove(&id)
+                            .unwrap_or_default()
+                            .closed_event(reason);
                         slot.session.handle_data_event(now, id, ev, &mut self.vfs);
-                        slot.data.remove(&id);
                     }
                     self.pump(now, ctl, io);
                 }
@@ -582,31 +604,18 @@ impl FtpClientApp {
                     ),
                 },
                 ClientAction::SendData { id, bytes } => {
-                    let d = self.data.entry(id).or_default();
-                    if write(io, d, &bytes) {
+                    if self.data.entry(id).or_default().send(io, &bytes) {
                         self.session.handle_data_event(now, id, DataEvent::Writable);
-                    } else {
-                        d.owe_writable = true;
                     }
                 }
                 ClientAction::CloseData { id } => {
                     if let Some(d) = self.data.get_mut(&id) {
-                        if let Some(l) = d.listener.take() {
-                            io.unlisten(l);
-                        }
-                        d.close_when_drained = true;
-                        drain(io, d);
+                        d.close(io);
                     }
                 }
                 ClientAction::AbortData { id } => {
                     if let Some(d) = self.data.get_mut(&id) {
-                        if let Some(l) = d.listener.take() {
-                            io.unlisten(l);
-                        }
-                        if let Some(c) = d.conn {
-                            io.abort(c);
-                        }
-                        d.pending.clear();
+                        d.abort(io);
                     }
                 }
                 ClientAction::Transcript(line) => {
@@ -709,18 +718,11 @@ impl App for FtpClientApp {
                 }
             }
             SockEvent::Writable { conn } => {
-                if let Some(&id) = self.data_conn.get(&conn) {
-                    let mut writable = false;
-                    if let Some(d) = self.data.get_mut(&id)
-                        && drain(io, d)
-                        && d.owe_writable
-                    {
-                        d.owe_writable = false;
-                        writable = true;
-                    }
-                    if writable {
-                        self.data_event(now, conn, DataEvent::Writable, io);
-                    }
+                if let Some(&id) = self.data_conn.get(&conn)
+                    && let Some(d) = self.data.get_mut(&id)
+                    && d.on_writable(io)
+                {
+                    self.data_event(now, conn, DataEvent::Writable, io);
                 }
             }
             SockEvent::Closed { conn, reason } => {
@@ -738,17 +740,12 @@ impl App for FtpClientApp {
                     self.control = None;
                     self.pump(now, io);
                 } else if let Some(id) = self.data_conn.remove(&conn) {
-                    let connected = self.data.get(&id).is_some_and(|d| d.connected);
-                    let ev = match (connected, reason) {
-                        (false, CloseReason::Refused) => {
-                            DataEvent::ConnectFailed(ConnectError::Refused)
-                        }
-                        (false, _) => DataEvent::ConnectFailed(ConnectError::TimedOut),
-                        (true, CloseReason::Normal) => DataEvent::Closed,
-                        (true, _) => DataEvent::Reset,
-                    };
+                    let ev = self
+                        .data
+                        .remove(&id)
+                        .unwrap_or_default()
+                        .closed_event(reason);
                     self.session.handle_data_event(now, id, ev);
-                    self.data.remove(&id);
                     self.pump(now, io);
                 }
             }

@@ -15,34 +15,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 use std::collections::VecDeque;
 
-/// Settings of one link direction.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LinkParams {
-    pub delay: Duration,
-    pub bits_per_sec: u64,
-    /// Packets that may wait or be in transmission at once.
-    pub queue: u32,
-    pub loss: f64,
-    pub duplicate: f64,
-    pub reorder: f64,
-    pub reorder_delay: Duration,
-    pub corrupt: f64,
-}
-
-impl Default for LinkParams {
-    fn default() -> Self {
-        LinkParams {
-            delay: Duration::from_micros(100),
-            bits_per_sec: 100_000_000,
-            queue: 100,
-            loss: 0.0,
-            duplicate: 0.0,
-            reorder: 0.0,
-            reorder_delay: Duration::from_millis(1),
-            corrupt: 0.0,
-        }
-    }
-}
+/// Settings of one link direction: the scenario's resolved link direction
+/// is exactly what a link needs, so there is one definition (and one set
+/// of defaults) for both.
+pub use netstep_scenario::ResolvedLinkDir as LinkParams;
 
 /// What the link does with one offered packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
