@@ -445,14 +445,6 @@ fn firewall_blocks_active_syns_back_off_3_then_6_seconds_then_425() {
     );
 }
 
-/// The seed of a generated file's content: FNV-1a of its path, as
-/// `netstep-sim` computes it (`ftp_app::content_seed`).
-fn content_seed(path: &str) -> u64 {
-    path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 #[test]
 fn lossy_download_fast_retransmit_rto_and_a_byte_exact_file() {
     const PATH: &str = "/pub/netstep-200k.bin";
@@ -543,7 +535,8 @@ fn lossy_download_fast_retransmit_rto_and_a_byte_exact_file() {
 
     // The file: what the server sent is the file's content, and every byte
     // of it was delivered to the client at least once.
-    let expected = FileContent::generated(SIZE, content_seed(PATH)).read(0, SIZE as usize);
+    let expected = FileContent::generated(SIZE, netstep_sim::ftp_app::content_seed(PATH))
+        .read(0, SIZE as usize);
     let conn = &t.conns[dc as usize];
     let server_dir = if t.node_name(conn.initiator.node) == "server" {
         0

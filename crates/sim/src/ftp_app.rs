@@ -27,7 +27,7 @@ use std::sync::Arc;
 const EPOCH_UNIX: i64 = 1_225_188_000;
 
 /// A stable 64-bit seed for generated file content, from its path.
-fn content_seed(path: &str) -> u64 {
+pub fn content_seed(path: &str) -> u64 {
     path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
