@@ -197,7 +197,7 @@ size = 30000
         .read(0, 30_000);
     let from_client = client_data(&t);
     assert!(
-        from_client.iter().any(|d| *d == upload),
+        from_client.contains(&upload),
         "the client sent the file byte for byte"
     );
     let r = replies(&t);
