@@ -93,8 +93,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             scenario,
             color,
             absolute,
+            transcript,
         }) => {
             let r = run_scenario(load(&scenario, &g)?);
+            if transcript {
+                write_stdout(crate::text::transcript(&r.trace).as_bytes())?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let color = color.unwrap_or_else(|| std::io::stdout().is_terminal());
             let text = crate::text::ladder(&r.trace, &r.annotation, lang, color, absolute);
             write_stdout(text.as_bytes())?;

@@ -94,6 +94,10 @@ pub enum Command {
         /// Show absolute sequence numbers instead of relative ones.
         #[arg(long)]
         absolute: bool,
+        /// Print what the user saw on the client's screen instead of the
+        /// ladder (`ftp> ls`, the replies, the transfer statistics).
+        #[arg(long)]
+        transcript: bool,
     },
     /// Write the run to a file in another format.
     Export {

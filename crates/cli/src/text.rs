@@ -1,6 +1,6 @@
 //! The annotated ladder as plain text, for `netstep trace` and `check`.
 
-use netstep_trace::{Annotation, Fate, Lang, Trace, Unstaged};
+use netstep_trace::{Annotation, AppEvent, EventKind, Fate, Lang, Trace, Unstaged};
 use std::fmt::Write as _;
 
 /// Renders the run one segment per line, then the stages that did not
@@ -121,4 +121,38 @@ pub fn short_payload(bytes: &[u8]) -> String {
     } else {
         format!("\"{text}\"")
     }
+}
+
+/// What the users saw on their screens: every line a client program
+/// printed, with the virtual time it appeared and the host it ran on.
+pub fn transcript(trace: &Trace) -> String {
+    let mut out = String::new();
+    let clients: std::collections::BTreeSet<u32> = trace
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::App {
+                node,
+                what: AppEvent::Transcript { .. },
+                ..
+            } => Some(*node),
+            _ => None,
+        })
+        .collect();
+    for e in &trace.events {
+        if let EventKind::App {
+            node,
+            what: AppEvent::Transcript { line },
+            ..
+        } = &e.kind
+        {
+            let who = if clients.len() > 1 {
+                format!("{}: ", trace.node_name(*node))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "{:>11}  {who}{line}", e.time.to_string());
+        }
+    }
+    out
 }

@@ -461,3 +461,26 @@ fn every_export_format_writes_its_kind_of_file() {
         std::fs::read(dir.path().join("run.pcapng")).unwrap()
     );
 }
+
+#[test]
+fn trace_transcript_shows_the_users_screen() {
+    let o = netstep(&["trace", "active-ftp", "--transcript"]);
+    assert_eq!(code(&o), 0, "{}", show(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    let at = |text: &str| {
+        lines
+            .iter()
+            .position(|l| l.ends_with(text))
+            .unwrap_or_else(|| panic!("{text:?} in\n{out}"))
+    };
+    // In the order the user saw them.
+    assert!(at("220 (vsFTPd 2.0.5)") < at("230 Login successful."));
+    assert!(at("230 Login successful.") < at("ftp> ls"));
+    assert!(at("ftp> ls") < at("226 Directory send OK."));
+    assert!(at("226 Directory send OK.") < at("257 \"/\""));
+    assert!(
+        lines.iter().any(|l| l.contains("ftp: 23 bytes received")),
+        "{out}"
+    );
+}
