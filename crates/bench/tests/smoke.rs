@@ -1,0 +1,95 @@
+//! Every benchmark runs once at a tiny size and prints its `RESULT` line.
+//! This proves the benchmarks work; it times nothing (figures from a debug
+//! build on a shared CI machine would mean nothing).
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_netstep-bench"))
+        .args(args)
+        .args(["--runs", "1"])
+        .output()
+        .expect("netstep-bench starts");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "netstep-bench {args:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The `RESULT` line of `name`, with its `key=value` pairs.
+fn result<'a>(stdout: &'a str, name: &str) -> Vec<(&'a str, &'a str)> {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("RESULT ") && l.contains(&format!(" name={name} ")))
+        .unwrap_or_else(|| panic!("no RESULT line for {name} in {stdout}"));
+    line.split_whitespace()
+        .skip(1)
+        .map(|kv| kv.split_once('=').expect("key=value"))
+        .collect()
+}
+
+fn has_number(fields: &[(&str, &str)], key: &str) {
+    let v = fields
+        .iter()
+        .find(|(k, _)| *k == key)
+        .unwrap_or_else(|| panic!("no {key} in {fields:?}"))
+        .1;
+    assert!(v.parse::<f64>().is_ok(), "{key}={v} is not a number");
+}
+
+#[test]
+fn bulk_prints_its_figures() {
+    let out = run(&["bulk", "--mib", "1"]);
+    let r = result(&out, "bulk");
+    for k in ["mb_s", "segs_s", "trace_bytes_per_seg", "rss_mib", "runs"] {
+        has_number(&r, k);
+    }
+}
+
+#[test]
+fn bulk_lossy_prints_its_figures() {
+    let out = run(&["bulk-lossy", "--mib", "1"]);
+    let r = result(&out, "bulk-lossy");
+    for k in ["mb_s", "resent_bytes", "sim_s", "rss_mib"] {
+        has_number(&r, k);
+    }
+}
+
+#[test]
+fn many_clients_prints_its_figures() {
+    let out = run(&["many-clients", "--clients", "20"]);
+    let r = result(&out, "many-clients");
+    for k in ["wall_s", "rss_mib", "segments"] {
+        has_number(&r, k);
+    }
+}
+
+#[test]
+fn walkthrough_prints_its_figures() {
+    let out = run(&["walkthrough"]);
+    let r = result(&out, "walkthrough");
+    for k in ["sim_annotate_us", "first_frame_us"] {
+        has_number(&r, k);
+    }
+}
+
+#[test]
+fn player_prints_its_figures() {
+    let out = run(&["player", "--segments", "2000"]);
+    let r = result(&out, "player");
+    for k in ["open_ms", "frame_us"] {
+        has_number(&r, k);
+    }
+}
+
+#[test]
+fn a_bad_option_is_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_netstep-bench"))
+        .args(["bulk", "--frobnicate"])
+        .output()
+        .expect("netstep-bench starts");
+    assert_eq!(out.status.code(), Some(2));
+}
