@@ -776,11 +776,11 @@ fn html_escape(s: &str) -> String {
         .replace('|', "&#124;")
 }
 
-/// The player on segment 7 of the default scenario, as a 160 × 45
-/// terminal shows it.
-fn player_screen() -> String {
+/// The player on segment `index` (0-based) of the default scenario, as a
+/// 160 × 45 terminal shows it.
+fn player_screen(index: usize) -> String {
     let mut app = player(Lang::En);
-    app.apply(netstep_tui::Action::Select(6));
+    app.apply(netstep_tui::Action::Select(index));
     let screen = draw(&mut app, 160, 45);
     let mut out = String::from(HEADER);
     out.push_str("\n```text\n");
@@ -935,39 +935,6 @@ const COMMANDS: &[(&str, &[&[&str]])] = &[
         ]],
     ),
     (
-        "cli/trace-nagle.md",
-        &[&["trace", "active-ftp", "--set", "ftp_server.nodelay=false"]],
-    ),
-    (
-        "cli/trace-rto-min-200ms.md",
-        &[&[
-            "trace",
-            "active-ftp",
-            "--set",
-            "host.server.tcp.rto_min=200ms",
-        ]],
-    ),
-    (
-        "cli/trace-random-ports.md",
-        &[&[
-            "trace",
-            "two-transfers",
-            "--set",
-            "host.client.tcp.ephemeral=random",
-        ]],
-    ),
-    (
-        "cli/trace-random-ports-seed-2.md",
-        &[&[
-            "trace",
-            "two-transfers",
-            "--set",
-            "host.client.tcp.ephemeral=random",
-            "--seed",
-            "2",
-        ]],
-    ),
-    (
         "cli/check-nat-helper.md",
         &[&[
             "check",
@@ -986,32 +953,159 @@ const COMMANDS: &[(&str, &[&[&str]])] = &[
         ]],
     ),
     (
-        "cli/trace-bounce-allowed.md",
-        &[&[
-            "trace",
-            "port-bounce",
-            "--set",
-            "ftp_server.server.allow_foreign_port=true",
-        ]],
-    ),
-    (
-        "cli/trace-lossy-rto-1s.md",
-        &[&[
-            "trace",
-            "lossy-download",
-            "--set",
-            "host.server.tcp.rto_min=1s",
-        ]],
-    ),
-    (
         "cli/check-bad-set.md",
         &[&["check", "active-ftp", "--set", "client.reaction=1ms"]],
     ),
 ];
 
+/// Excerpts of long traces: (file, arguments, the segments kept).
+const EXCERPTS: &[(&str, &[&str], &[(u32, u32)])] = &[
+    (
+        "cli/trace-bounce-refused.md",
+        &["trace", "port-bounce"],
+        &[(18, 24)],
+    ),
+    (
+        "cli/trace-bounce-allowed.md",
+        &[
+            "trace",
+            "port-bounce",
+            "--set",
+            "ftp_server.server.allow_foreign_port=true",
+        ],
+        &[(18, 30)],
+    ),
+    (
+        "cli/trace-two-transfers-ports.md",
+        &["trace", "two-transfers"],
+        &[(1, 1), (14, 18), (29, 33)],
+    ),
+    (
+        "cli/trace-random-ports.md",
+        &[
+            "trace",
+            "two-transfers",
+            "--set",
+            "host.client.tcp.ephemeral=random",
+        ],
+        &[(1, 1), (14, 18), (29, 33)],
+    ),
+    (
+        "cli/trace-random-ports-seed-2.md",
+        &[
+            "trace",
+            "two-transfers",
+            "--set",
+            "host.client.tcp.ephemeral=random",
+            "--seed",
+            "2",
+        ],
+        &[(1, 1), (14, 18), (29, 33)],
+    ),
+    (
+        "cli/trace-firewall-syns.md",
+        &["trace", "firewall-blocks-active"],
+        &[(18, 24)],
+    ),
+    (
+        "cli/trace-nat-syns.md",
+        &["trace", "nat-breaks-active"],
+        &[(14, 25)],
+    ),
+    (
+        "cli/trace-nagle.md",
+        &["trace", "active-ftp", "--set", "ftp_server.nodelay=false"],
+        &[(21, 29)],
+    ),
+    (
+        "cli/trace-rto-min-200ms.md",
+        &[
+            "trace",
+            "active-ftp",
+            "--set",
+            "host.server.tcp.rto_min=200ms",
+        ],
+        &[(1, 8)],
+    ),
+    (
+        "cli/trace-active-ftp-login.md",
+        &["trace", "active-ftp"],
+        &[(4, 13)],
+    ),
+    (
+        "cli/trace-active-ftp-listing.md",
+        &["trace", "active-ftp"],
+        &[(17, 28)],
+    ),
+    (
+        "cli/trace-two-transfers-syns.md",
+        &["trace", "two-transfers", "--absolute"],
+        &[(1, 2), (18, 19), (33, 34)],
+    ),
+    (
+        "cli/trace-lossy-fast-retransmit.md",
+        &["trace", "lossy-download"],
+        &[(29, 69)],
+    ),
+    (
+        "cli/trace-lossy-timeout.md",
+        &["trace", "lossy-download"],
+        &[(256, 269)],
+    ),
+    (
+        "cli/trace-lossy-rto-1s.md",
+        &[
+            "trace",
+            "lossy-download",
+            "--set",
+            "host.server.tcp.rto_min=1s",
+        ],
+        &[(256, 269)],
+    ),
+];
+
+/// A `netstep trace` session with only the ladder rows of the segments in
+/// `keep` (and the title, the column heads and the summary), `⋮` where
+/// rows were left out.
+fn excerpt(session: &str, keep: &[(u32, u32)]) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for line in session.lines() {
+        // A ladder row: the segment's number, then its time ("0.000103s").
+        let mut words = line.split_whitespace();
+        let number = words
+            .next()
+            .and_then(|w| w.parse::<u32>().ok())
+            .filter(|_| {
+                words
+                    .next()
+                    .and_then(|t| t.strip_suffix('s'))
+                    .is_some_and(|t| t.parse::<f64>().is_ok())
+            });
+        match number {
+            Some(n) if !keep.iter().any(|&(a, b)| (a..=b).contains(&n)) => {
+                if !gap {
+                    out.push_str("   ⋮\n");
+                    gap = true;
+                }
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+                gap = false;
+            }
+        }
+    }
+    out
+}
+
 /// The trace of each bundled scenario, as `netstep trace` prints it.
 fn bundled_traces(out: &mut BTreeMap<String, String>) {
-    for b in netstep_scenario::BUNDLED {
+    // lossy-download's 277 rows are shown as excerpts (EXCERPTS).
+    for b in netstep_scenario::BUNDLED
+        .iter()
+        .filter(|b| b.name != "lossy-download")
+    {
         let s = console(&workspace(), &["trace", b.name]);
         out.insert(format!("cli/trace-{}.md", b.name), console_file(&[s]));
     }
@@ -1099,10 +1193,15 @@ fn render_all() -> BTreeMap<String, String> {
     out.insert("reference/fields.md".into(), field_reference());
     out.insert("reference/tcp-profiles.md".into(), tcp_profiles());
     out.insert("player/keys.md".into(), player_keys());
-    out.insert("player/screen.md".into(), player_screen());
+    out.insert("player/screen.md".into(), player_screen(6));
+    out.insert("player/screen-last.md".into(), player_screen(36));
     for (file, runs) in COMMANDS {
         let sessions: Vec<String> = runs.iter().map(|a| console(&workspace(), a)).collect();
         out.insert((*file).to_string(), console_file(&sessions));
+    }
+    for (file, args, keep) in EXCERPTS {
+        let session = excerpt(&console(&workspace(), args), keep);
+        out.insert((*file).to_string(), console_file(&[session]));
     }
     let scenario_files: Vec<String> = netstep_scenario::BUNDLED
         .iter()
@@ -1196,6 +1295,10 @@ fn generated_pieces_of_the_book_are_up_to_date() {
 /// mdBook build.
 #[test]
 fn every_include_of_the_book_exists() {
+    // Blessing writes the generated files while this runs: check after.
+    if std::env::var_os("NETSTEP_BLESS").is_some_and(|v| v == "1") {
+        return;
+    }
     let src = workspace().join("book/src");
     let mut missing = Vec::new();
     let mut stack = vec![src.clone()];
