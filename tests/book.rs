@@ -160,6 +160,25 @@ fn stages_file(name: &str, table: &str) -> String {
     out
 }
 
+/// The bundled scenarios: name (linking to its chapter), title, segments
+/// and stages of its run.
+fn scenario_table() -> String {
+    let mut out = String::from(HEADER);
+    out.push_str("\n| scenario | title | segments | stages |\n|---|---|--:|--:|\n");
+    for b in netstep_scenario::BUNDLED {
+        let run = run_bundled(b.name);
+        let _ = writeln!(
+            out,
+            "| [{0}]({0}.md) | {1} | {2} | {3} |",
+            b.name,
+            cell(&run.trace.scenario.title.en),
+            run.trace.segments.len(),
+            run.annotation.stages.len()
+        );
+    }
+    out
+}
+
 // ------------------------------------------------------- field reference
 
 /// Resolves `{"$ref": "#/definitions/X"}`, also behind a one-element
@@ -1139,14 +1158,17 @@ fn tutorial(out: &mut BTreeMap<String, String>) {
     );
     out.insert(
         "tutorial/trace-user-100ms.md".into(),
-        console_file(&[console(
-            &dir,
-            &[
-                "trace",
-                "my-lab.toml",
-                "--set",
-                "ftp_server.delays.USER=100ms",
-            ],
+        console_file(&[excerpt(
+            &console(
+                &dir,
+                &[
+                    "trace",
+                    "my-lab.toml",
+                    "--set",
+                    "ftp_server.delays.USER=100ms",
+                ],
+            ),
+            &[(4, 12)],
         )]),
     );
     let finished = workspace().join("book/src/writing/my-lab.toml");
@@ -1190,6 +1212,7 @@ fn render_all() -> BTreeMap<String, String> {
         out.insert(format!("mermaid/{}.md", b.name), mermaid_file(b.name, &mmd));
         out.insert(format!("stages/{}.md", b.name), stages_file(b.name, &table));
     }
+    out.insert("scenarios/table.md".into(), scenario_table());
     out.insert("reference/fields.md".into(), field_reference());
     out.insert("reference/tcp-profiles.md".into(), tcp_profiles());
     out.insert("player/keys.md".into(), player_keys());
@@ -1315,7 +1338,12 @@ fn every_include_of_the_book_exists() {
                 continue;
             }
             let text = std::fs::read_to_string(&p).expect("a chapter is text");
-            for piece in text.split("{{#include ").skip(1) {
+            // `\{{#include ...}}` is mdBook's escape: shown, not included.
+            let pieces: Vec<&str> = text.split("{{#include ").collect();
+            for (before, piece) in pieces.iter().zip(pieces.iter().skip(1)) {
+                if before.ends_with('\\') {
+                    continue;
+                }
                 let Some(end) = piece.find("}}") else {
                     continue;
                 };
