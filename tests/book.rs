@@ -900,6 +900,10 @@ const COMMANDS: &[(&str, &[&[&str]])] = &[
     ("cli/list.md", &[&["list"]]),
     ("cli/trace-active-ftp.md", &[&["trace", "active-ftp"]]),
     (
+        "cli/transcript-active-ftp.md",
+        &[&["trace", "active-ftp", "--transcript"]],
+    ),
+    (
         "cli/trace-active-ftp-absolute.md",
         &[&["trace", "active-ftp", "--absolute"]],
     ),
