@@ -195,7 +195,7 @@ pub fn lost(trace: &Trace, node: u32, reason: DropReason, lang: Lang) -> String 
         ),
         DropReason::NoRoute => ("no route to the destination", "没有到目的地的路由"),
         DropReason::TtlExpired => ("its TTL ran out", "TTL 耗尽"),
-        DropReason::Filtered => ("a firewall rule refused it", "被防火墙规则拒绝"),
+        DropReason::Filtered => ("the firewall refused it", "被防火墙拒绝"),
         DropReason::NoNatMapping => ("the NAT had no mapping for it", "NAT 中没有对应的映射"),
         DropReason::NotForUs => ("that host has no such address", "该主机没有这个地址"),
     };

@@ -193,14 +193,18 @@ pub struct TcpOverrides {
     /// `sequential` (the seed's N, N+1, N+2) or `random` (RFC 6056).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral: Option<EphemeralKind>,
-    /// The first port the ephemeral allocator hands out.
+    /// The first port of the ephemeral range; a sequential allocator
+    /// starts there. Beyond the preset's range, the range runs to 65535
+    /// unless `ephemeral_last` ends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral_first: Option<u16>,
     /// The last port the ephemeral allocator hands out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral_last: Option<u16>,
-    /// Fix the initial sequence number of every connection this host opens
-    /// (otherwise it comes from the seed).
+    /// Fix the initial sequence number of every connection on this host,
+    /// opened or accepted (otherwise each comes from the seed): the same
+    /// ISN for all of them keeps relative and absolute numbers easy to
+    /// compare on a ladder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isn: Option<u32>,
     /// Acknowledge the first this-many data segments of a connection at

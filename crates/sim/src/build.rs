@@ -71,21 +71,20 @@ pub fn host_profile(h: &sc::HostSpec) -> Profile {
             Some(sc::EphemeralKind::Random) => EphemeralKind::Random,
             None => e.kind,
         };
-        // A first port outside the preset's range widens the range: the
-        // seed's client handed out 51299 although XP's default range ends
-        // at 5000 (its MaxUserPort had been raised).
-        let start = t.ephemeral_first;
-        let first = start.map_or(e.first, |s| s.min(e.first));
-        let last = match (t.ephemeral_last, start) {
-            (Some(l), _) => l,
-            (None, Some(s)) if s > e.last => u16::MAX,
-            _ => e.last,
-        };
+        // `ephemeral_first` starts the range (and a sequential allocator
+        // starts there). The seed's client handed out 51299 although XP's
+        // default range ends at 5000 (its MaxUserPort had been raised), so
+        // a first port beyond the preset's range runs to 65535 unless the
+        // scenario says where it ends.
+        let first = t.ephemeral_first.unwrap_or(e.first);
+        let last = t
+            .ephemeral_last
+            .unwrap_or(if first > e.last { u16::MAX } else { e.last });
         o.ephemeral = Some(Ephemeral {
             kind,
             first,
             last,
-            start: start.or(e.start),
+            start: None,
         });
     }
     base.with_overrides(&o)
