@@ -120,7 +120,7 @@ fn check_invariants(t: &Trace) -> Result<(), String> {
             .wrapping_sub(isn.get())
             .wrapping_add(s.seq_len());
         let stream_len = t.conns[c as usize].streams[usize::from(s.dir)]
-            .map_or(0, |k| t.streams[k as usize].bytes.len() as u32);
+            .map_or(0, |k| t.streams[k as usize].len() as u32);
         // SYN + data + FIN is the most a direction can occupy.
         if rel_end > stream_len + 2 {
             return Err(format!(

@@ -12,11 +12,11 @@ use std::cell::RefCell;
 use std::net::SocketAddrV4;
 use std::rc::Rc;
 
-/// The byte at stream offset `i`: a pattern with no short period, so a
-/// misplaced segment cannot go unnoticed.
+/// The byte at stream offset `i`: the bulk pattern of
+/// [`netstep_trace::pattern`], with no short period, so a misplaced segment
+/// cannot go unnoticed.
 pub fn pattern_byte(i: u64) -> u8 {
-    let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (x >> 56) as u8 ^ (i as u8)
+    netstep_trace::pattern::byte(i)
 }
 
 /// What the receiving side saw, shared with whoever built the network.
@@ -39,7 +39,6 @@ pub struct BulkSender {
     sent: u64,
     conn: Option<ConnId>,
     closed: bool,
-    chunk: Vec<u8>,
     finished: bool,
 }
 
@@ -51,7 +50,6 @@ impl BulkSender {
             sent: 0,
             conn: None,
             closed: false,
-            chunk: vec![0; 64 * 1024],
             finished: false,
         }
     }
@@ -61,11 +59,8 @@ impl BulkSender {
             return;
         };
         while self.sent < self.len {
-            let n = (self.len - self.sent).min(self.chunk.len() as u64) as usize;
-            for (k, b) in self.chunk[..n].iter_mut().enumerate() {
-                *b = pattern_byte(self.sent + k as u64);
-            }
-            let took = io.send(conn, &self.chunk[..n]);
+            let n = (self.len - self.sent).min(netstep_trace::pattern::MAX_SLICE as u64) as usize;
+            let took = io.send_pattern(conn, self.sent, n);
             if took == 0 {
                 return;
             }
@@ -85,7 +80,7 @@ impl App for BulkSender {
     fn start(&mut self, _now: Instant, io: &mut AppIo<'_, '_>) {
         self.conn = io.connect(self.to, None, "bulk").ok();
     }
-    fn on_event(&mut self, _now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>) {
+    fn on_event(&mut self, _now: Instant, ev: SockEvent<'_>, io: &mut AppIo<'_, '_>) {
         match ev {
             SockEvent::Connected { .. }
             | SockEvent::Writable { .. }
@@ -132,17 +127,12 @@ impl App for BulkReceiver {
     fn start(&mut self, _now: Instant, io: &mut AppIo<'_, '_>) {
         let _ = io.listen(self.port, "bulk");
     }
-    fn on_event(&mut self, now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>) {
+    fn on_event(&mut self, now: Instant, ev: SockEvent<'_>, io: &mut AppIo<'_, '_>) {
         match ev {
             SockEvent::Received { bytes, .. } => {
                 let mut r = self.report.borrow_mut();
-                if r.first_mismatch.is_none()
-                    && let Some(k) = bytes
-                        .iter()
-                        .enumerate()
-                        .position(|(k, &b)| b != pattern_byte(r.received + k as u64))
-                {
-                    r.first_mismatch = Some(r.received + k as u64);
+                if r.first_mismatch.is_none() {
+                    r.first_mismatch = netstep_trace::pattern::first_mismatch(r.received, bytes);
                 }
                 r.received += bytes.len() as u64;
                 r.done_at = Some(now);

@@ -350,7 +350,7 @@ impl App for FtpServerApp {
         self.listener = io.listen(self.port, "control").ok().map(|(l, _)| l);
     }
 
-    fn on_event(&mut self, now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>) {
+    fn on_event(&mut self, now: Instant, ev: SockEvent<'_>, io: &mut AppIo<'_, '_>) {
         match ev {
             SockEvent::Accepted {
                 listener,
@@ -414,11 +414,11 @@ impl App for FtpServerApp {
             SockEvent::Received { conn, bytes } => {
                 if self.sessions.contains_key(&conn) {
                     if let Some(slot) = self.sessions.get_mut(&conn) {
-                        slot.session.handle_control_data(now, &bytes, &mut self.vfs);
+                        slot.session.handle_control_data(now, bytes, &mut self.vfs);
                     }
                     self.pump(now, conn, io);
                 } else {
-                    self.data_event(now, conn, DataEvent::Received(bytes), io);
+                    self.data_event(now, conn, DataEvent::Received(bytes.to_vec()), io);
                 }
             }
             SockEvent::PeerClosed { conn } => {
@@ -653,7 +653,7 @@ impl App for FtpClientApp {
         }
     }
 
-    fn on_event(&mut self, now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>) {
+    fn on_event(&mut self, now: Instant, ev: SockEvent<'_>, io: &mut AppIo<'_, '_>) {
         match ev {
             SockEvent::Connected { conn } if Some(conn) == self.control => {
                 self.control_up = true;
@@ -693,10 +693,10 @@ impl App for FtpClientApp {
             }
             SockEvent::Received { conn, bytes } => {
                 if Some(conn) == self.control {
-                    self.session.handle_control_data(now, &bytes);
+                    self.session.handle_control_data(now, bytes);
                     self.pump(now, io);
                 } else {
-                    self.data_event(now, conn, DataEvent::Received(bytes), io);
+                    self.data_event(now, conn, DataEvent::Received(bytes.to_vec()), io);
                 }
             }
             SockEvent::PeerClosed { conn } => {

@@ -59,8 +59,36 @@ pub struct HostCx<'a> {
 
 #[derive(Debug)]
 struct Outgoing {
-    bytes: Vec<u8>,
+    packet: Packet,
     seg: u32,
+}
+
+/// A packet on the wire, as bytes.
+///
+/// Hosts emit with TCP checksum offload
+/// ([`netstep_wire::emit_ipv4_tcp_offload`]): the TCP checksum is filled
+/// in only when something other than the receiving host is about to read
+/// or change the bytes (a bit flipped by a link or a fault, a NAT or a
+/// firewall). A packet that reaches its host untouched would pass the
+/// check by construction, so it is not summed twice for nothing; a packet
+/// that was touched carries a real checksum from before the change, and
+/// the receiver verifies it. Either way every reader sees correct bytes.
+/// Routers check and update the IPv4 header checksum, always present.
+#[derive(Debug)]
+struct Packet {
+    bytes: Vec<u8>,
+    /// The TCP checksum field is not filled in yet.
+    csum_pending: bool,
+}
+
+impl Packet {
+    /// Fills the TCP checksum in, before anyone reads or changes the bytes.
+    fn finalize(&mut self) {
+        if self.csum_pending {
+            netstep_wire::fill_tcp_checksum(&mut self.bytes);
+            self.csum_pending = false;
+        }
+    }
 }
 
 impl HostCx<'_> {
@@ -74,9 +102,15 @@ impl HostCx<'_> {
         bytes.resize(len, 0);
         let mut ip = *ip;
         ip.payload_len = tcp.buffer_len();
-        let n = netstep_wire::emit_ipv4_tcp(&ip, tcp, &mut bytes);
+        let n = netstep_wire::emit_ipv4_tcp_offload(&ip, tcp, &mut bytes);
         bytes.truncate(n);
-        self.out.push(Outgoing { bytes, seg });
+        self.out.push(Outgoing {
+            packet: Packet {
+                bytes,
+                csum_pending: true,
+            },
+            seg,
+        });
         seg
     }
 }
@@ -146,7 +180,7 @@ enum Ev {
     Arrive {
         node: u32,
         from: u32,
-        packet: Vec<u8>,
+        packet: Packet,
         seg: u32,
         corrupt_bit: Option<u32>,
     },
@@ -446,10 +480,12 @@ impl Network {
             pool: &mut self.pool,
         };
         f(host.as_mut(), now, &mut cx);
-        let out = std::mem::take(&mut self.out);
-        for o in out {
-            self.originate(node, o.bytes, o.seg);
+        // Reuse the queue's storage: no allocation per callback.
+        let mut out = std::mem::take(&mut self.out);
+        for o in out.drain(..) {
+            self.originate(node, o.packet, o.seg);
         }
+        self.out = out;
         self.schedule_wake(node);
     }
 
@@ -468,7 +504,7 @@ impl Network {
     }
 
     /// A host's own segment: apply scenario faults, then route it.
-    fn originate(&mut self, node: u32, mut packet: Vec<u8>, seg: u32) {
+    fn originate(&mut self, node: u32, mut packet: Packet, seg: u32) {
         let mut extra = Duration::ZERO;
         let mut duplicate = false;
         for (fault, seen, acted) in &mut self.faults {
@@ -492,7 +528,7 @@ impl Network {
                             reason: DropReason::Fault,
                         },
                     );
-                    self.pool.push(packet);
+                    self.pool.push(packet.bytes);
                     return;
                 }
                 FaultAction::Delay => extra += fault.delay,
@@ -502,27 +538,39 @@ impl Network {
                     // IPv4 header) so that the receiving host's checksum
                     // catches it, as a corrupting link would.
                     let n = &mut self.nodes[node as usize];
-                    let bits = ((packet.len() - Ipv4Repr::HEADER_LEN) * 8) as u64;
+                    packet.finalize();
+                    let bytes = &mut packet.bytes;
+                    let bits = ((bytes.len() - Ipv4Repr::HEADER_LEN) * 8) as u64;
                     let bit = Ipv4Repr::HEADER_LEN * 8
                         + (rand_core::RngCore::next_u64(&mut n.rng) % bits.max(1)) as usize;
-                    packet[bit / 8] ^= 1 << (bit % 8);
+                    bytes[bit / 8] ^= 1 << (bit % 8);
                 }
             }
         }
         if duplicate {
             let copy = self.rec.duplicate(seg);
-            let mut p2 = self.pool.pop().unwrap_or_default();
-            p2.clear();
-            p2.extend_from_slice(&packet);
+            let p2 = self.copy(&packet);
             self.forward(node, node, p2, copy, extra);
         }
         self.forward(node, node, packet, seg, extra);
     }
 
+    /// A second packet with the same bytes, from the pool.
+    fn copy(&mut self, packet: &Packet) -> Packet {
+        let mut bytes = self.pool.pop().unwrap_or_default();
+        bytes.clear();
+        bytes.extend_from_slice(&packet.bytes);
+        Packet {
+            bytes,
+            csum_pending: packet.csum_pending,
+        }
+    }
+
     /// Sends `packet` from `node` toward its destination address.
-    fn forward(&mut self, node: u32, _prev: u32, packet: Vec<u8>, seg: u32, extra: Duration) {
+    fn forward(&mut self, node: u32, _prev: u32, packet: Packet, seg: u32, extra: Duration) {
         let now = self.now;
-        let dst = Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19]);
+        let b = &packet.bytes;
+        let dst = Ipv4Addr::new(b[16], b[17], b[18], b[19]);
         let Some(&owner) = self.addr_owner.get(&dst) else {
             self.drop(seg, node, DropReason::NoRoute, packet);
             return;
@@ -533,7 +581,7 @@ impl Network {
         };
         let l = &mut self.links[link as usize];
         let to = l.ends[1 - usize::from(dir)];
-        match l.dirs[usize::from(dir)].offer(now, packet.len(), extra) {
+        match l.dirs[usize::from(dir)].offer(now, packet.bytes.len(), extra) {
             Offer::QueueFull => self.drop(seg, node, DropReason::QueueFull, packet),
             Offer::Lost { at } => {
                 self.rec.set_fate(
@@ -544,7 +592,7 @@ impl Network {
                         reason: DropReason::Loss,
                     },
                 );
-                self.pool.push(packet);
+                self.pool.push(packet.bytes);
             }
             Offer::Arrives {
                 at,
@@ -553,9 +601,7 @@ impl Network {
             } => {
                 if let Some(dup_at) = duplicate_at {
                     let copy = self.rec.duplicate(seg);
-                    let mut p2 = self.pool.pop().unwrap_or_default();
-                    p2.clear();
-                    p2.extend_from_slice(&packet);
+                    let p2 = self.copy(&packet);
                     self.in_flight += 1;
                     self.queue.push(
                         dup_at,
@@ -583,23 +629,24 @@ impl Network {
         }
     }
 
-    fn drop(&mut self, seg: u32, node: u32, reason: DropReason, packet: Vec<u8>) {
+    fn drop(&mut self, seg: u32, node: u32, reason: DropReason, packet: Packet) {
         let at = self.now;
         self.rec.set_fate(seg, Fate::Dropped { at, node, reason });
-        self.pool.push(packet);
+        self.pool.push(packet.bytes);
     }
 
     fn arrive(
         &mut self,
         node: u32,
         from: u32,
-        mut packet: Vec<u8>,
+        mut packet: Packet,
         seg: u32,
         corrupt_bit: Option<u32>,
     ) {
         if let Some(bit) = corrupt_bit {
+            packet.finalize();
             let b = bit as usize;
-            if let Some(byte) = packet.get_mut(b / 8) {
+            if let Some(byte) = packet.bytes.get_mut(b / 8) {
                 *byte ^= 1 << (b % 8);
             }
         }
@@ -610,7 +657,7 @@ impl Network {
                 // A router checks the IPv4 header (RFC 1812 5.2.2) but not
                 // the TCP checksum: a flipped bit in the TCP part travels on
                 // and is caught by the receiving host.
-                let Ok(mut ip) = netstep_wire::ipv4::Ipv4Packet::new_checked(&mut packet[..])
+                let Ok(mut ip) = netstep_wire::ipv4::Ipv4Packet::new_checked(&mut packet.bytes[..])
                 else {
                     self.drop(seg, node, DropReason::Corrupted, packet);
                     return;
@@ -626,7 +673,10 @@ impl Network {
                 ip.set_ttl(ip.ttl() - 1);
                 ip.fill_checksum();
                 if let Some(h) = hook
-                    && let Err(reason) = h.process(now, &mut packet, seg, from, &mut self.rec)
+                    && let Err(reason) = {
+                        packet.finalize();
+                        h.process(now, &mut packet.bytes, seg, from, &mut self.rec)
+                    }
                 {
                     self.drop(seg, node, reason, packet);
                     return;
@@ -634,7 +684,11 @@ impl Network {
                 self.forward(node, from, packet, seg, Duration::ZERO);
             }
             NodeKind::Host(_) => {
-                let parsed = netstep_wire::parse_ipv4_tcp(&packet, true);
+                let parsed = if packet.csum_pending {
+                    netstep_wire::parse_ipv4_tcp_offloaded(&packet.bytes)
+                } else {
+                    netstep_wire::parse_ipv4_tcp(&packet.bytes, true)
+                };
                 let (ip, tcp) = match parsed {
                     Ok(p) => p,
                     Err(_) => {
@@ -663,12 +717,13 @@ impl Network {
                     pool: &mut self.pool,
                 };
                 host.on_packet(now, &ip, &tcp, seg, &mut cx);
-                let out = std::mem::take(&mut self.out);
-                for o in out {
-                    self.originate(node, o.bytes, o.seg);
+                let mut out = std::mem::take(&mut self.out);
+                for o in out.drain(..) {
+                    self.originate(node, o.packet, o.seg);
                 }
+                self.out = out;
                 self.schedule_wake(node);
-                self.pool.push(packet);
+                self.pool.push(packet.bytes);
             }
         }
     }

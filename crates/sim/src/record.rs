@@ -5,8 +5,8 @@
 //! connection record without the TCP stack knowing about the trace.
 
 use netstep_trace::{
-    ConnInfo, ConnVars, EndReason, Endpoint, Event, EventKind, Fate, Retransmission, ScenarioInfo,
-    SegCause, Segment, SocketInfo, Stream, TRACE_FORMAT_VERSION, TcpState, Trace,
+    ConnInfo, ConnVars, EndReason, Endpoint, Event, EventKind, Fate, Generated, Retransmission,
+    ScenarioInfo, SegCause, Segment, SocketInfo, Stream, TRACE_FORMAT_VERSION, TcpState, Trace,
 };
 use netstep_wire::{Instant, Ipv4Repr, SeqNumber, TcpRepr};
 use std::collections::BTreeMap;
@@ -170,11 +170,14 @@ impl Recorder {
         id
     }
 
-    /// Appends what an application wrote to its direction's stream.
-    pub fn app_wrote(&mut self, local: SocketAddrV4, remote: SocketAddrV4, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
+    /// The stream of `local`'s direction on the connection to `remote`,
+    /// created (stored, or generated when `generated`) on first use.
+    fn stream_for(
+        &mut self,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        generated: bool,
+    ) -> &mut Stream {
         let (c, dir) = self.conn_for(local, remote, "-");
         let slot = &mut self.trace.conns[c as usize].streams[usize::from(dir)];
         let s = *slot.get_or_insert_with(|| {
@@ -183,12 +186,38 @@ impl Recorder {
                 conn: c,
                 dir,
                 bytes: Vec::new(),
+                generated: generated.then_some(Generated::Pattern { len: 0 }),
             });
             s
         });
-        self.trace.streams[s as usize]
-            .bytes
-            .extend_from_slice(bytes);
+        &mut self.trace.streams[s as usize]
+    }
+
+    /// Appends what an application wrote to its direction's stream.
+    pub fn app_wrote(&mut self, local: SocketAddrV4, remote: SocketAddrV4, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let stream = self.stream_for(local, remote, false);
+        debug_assert!(
+            stream.generated.is_none(),
+            "stored bytes after pattern bytes"
+        );
+        stream.bytes.extend_from_slice(bytes);
+    }
+
+    /// Records that an application wrote the next `len` bytes of the bulk
+    /// pattern ([`netstep_trace::pattern`]): the stream keeps its length
+    /// only, and the trace regenerates the bytes.
+    pub fn app_wrote_pattern(&mut self, local: SocketAddrV4, remote: SocketAddrV4, len: u64) {
+        if len == 0 {
+            return;
+        }
+        let stream = self.stream_for(local, remote, true);
+        match &mut stream.generated {
+            Some(Generated::Pattern { len: total }) => *total += len,
+            None => debug_assert!(false, "pattern bytes after stored bytes"),
+        }
     }
 
     /// Records a segment as its sender puts it on the wire; returns its index.

@@ -22,7 +22,7 @@ use std::net::SocketAddrV4;
 
 /// What an application hears about its sockets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SockEvent {
+pub enum SockEvent<'a> {
     /// A listener accepted `conn`.
     Accepted {
         listener: ListenerId,
@@ -31,8 +31,9 @@ pub enum SockEvent {
     },
     /// An active open completed.
     Connected { conn: ConnId },
-    /// Bytes arrived on `conn` (already read out of the socket).
-    Received { conn: ConnId, bytes: Vec<u8> },
+    /// Bytes arrived on `conn` (already read out of the socket). They are
+    /// lent for the call: the host reuses the buffer afterwards.
+    Received { conn: ConnId, bytes: &'a [u8] },
     /// The peer's FIN arrived.
     PeerClosed { conn: ConnId },
     /// Everything we sent on `conn`, FIN included if sent, is acknowledged.
@@ -46,12 +47,21 @@ pub enum SockEvent {
     Writable { conn: ConnId },
 }
 
+/// A socket event waiting for its application: received bytes travel in a
+/// buffer of the host's pool, which goes back to the pool once the
+/// application has seen them, so reading allocates nothing once warm.
+#[derive(Debug)]
+enum Pending {
+    Event(SockEvent<'static>),
+    Received { conn: ConnId, buf: Vec<u8> },
+}
+
 /// An application on a TCP host, sans-IO like the protocols it runs.
 pub trait App {
     /// A name for the trace (`ftp-client`, `ftp-server`).
     fn name(&self) -> &str;
     fn start(&mut self, now: Instant, io: &mut AppIo<'_, '_>);
-    fn on_event(&mut self, now: Instant, ev: SockEvent, io: &mut AppIo<'_, '_>);
+    fn on_event(&mut self, now: Instant, ev: SockEvent<'_>, io: &mut AppIo<'_, '_>);
     fn on_timeout(&mut self, now: Instant, io: &mut AppIo<'_, '_>);
     fn poll_timeout(&self) -> Option<Instant>;
     /// The application has nothing more to do (it may still own sockets
@@ -76,14 +86,15 @@ pub struct Stack {
     conn_socket: BTreeMap<ConnId, u32>,
     listener_socket: BTreeMap<ListenerId, u32>,
     /// Socket events waiting to be handed to their applications.
-    pending: std::collections::VecDeque<(usize, SockEvent)>,
+    pending: std::collections::VecDeque<(usize, Pending)>,
+    /// Spare receive buffers (see [`Pending`]).
+    bufs: Vec<Vec<u8>>,
     /// The trace index of the segment being processed, for state-change causes.
     current_segment: Option<u32>,
     /// Last ACK number sent per connection, to tell piggybacked ACKs.
     last_ack_sent: BTreeMap<ConnId, Option<netstep_wire::SeqNumber>>,
     /// Connections whose last write did not fit in the send buffer.
     want_writable: std::collections::BTreeSet<ConnId>,
-    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for Stack {
@@ -220,6 +231,27 @@ impl AppIo<'_, '_> {
         n
     }
 
+    /// Queues the bytes of the bulk pattern ([`netstep_trace::pattern`])
+    /// from stream offset `offset`, at most `max` of them (and at most
+    /// [`netstep_trace::pattern::MAX_SLICE`]); returns how many the socket
+    /// took. The trace stores the stream's length, not its bytes. The
+    /// application keeps `offset` equal to what it has sent so far.
+    pub fn send_pattern(&mut self, conn: ConnId, offset: u64, max: usize) -> usize {
+        let now = self.now;
+        let bytes = netstep_trace::pattern::slice(offset, max);
+        let n = self.stack.ep.send(now, conn, bytes).unwrap_or(0);
+        if n < bytes.len() {
+            self.stack.want_writable.insert(conn);
+        }
+        if n > 0
+            && let Some((local, remote)) = self.stack.endpoints(conn)
+        {
+            self.cx.rec.app_wrote_pattern(local, remote, n as u64);
+        }
+        self.stack.flush(now, self.cx);
+        n
+    }
+
     /// Sends FIN once queued data is out (half close).
     pub fn close(&mut self, conn: ConnId) {
         let now = self.now;
@@ -281,7 +313,7 @@ impl Stack {
             current_segment: None,
             last_ack_sent: BTreeMap::new(),
             want_writable: Default::default(),
-            scratch: vec![0; 64 * 1024],
+            bufs: Vec::new(),
         }
     }
 
@@ -324,22 +356,19 @@ impl Stack {
                 self.on_tcp_event(now, ev, cx);
             }
             if !self.want_writable.is_empty() {
-                let ready: Vec<ConnId> = self
-                    .want_writable
-                    .iter()
-                    .copied()
-                    .filter(|&c| {
-                        self.ep.send_capacity(c) > 0
-                            || self
-                                .ep
-                                .state(c)
-                                .is_none_or(|st| st == netstep_tcp::State::Closed)
-                    })
-                    .collect();
-                for c in ready {
-                    self.want_writable.remove(&c);
-                    self.notify(c, SockEvent::Writable { conn: c });
-                }
+                let ep = &self.ep;
+                let conn_owner = &self.conn_owner;
+                let pending = &mut self.pending;
+                self.want_writable.retain(|&c| {
+                    let ready = ep.send_capacity(c) > 0
+                        || ep
+                            .state(c)
+                            .is_none_or(|st| st == netstep_tcp::State::Closed);
+                    if ready && let Some(o) = conn_owner.get(&c) {
+                        pending.push_back((o.app, Pending::Event(SockEvent::Writable { conn: c })));
+                    }
+                    !ready
+                });
             }
             if !sent && !evs {
                 break;
@@ -468,27 +497,29 @@ impl Stack {
                     if let Some(peer) = self.ep.remote_addr(conn) {
                         self.pending.push_back((
                             app,
-                            SockEvent::Accepted {
+                            Pending::Event(SockEvent::Accepted {
                                 listener,
                                 conn,
                                 peer,
-                            },
+                            }),
                         ));
                     }
                 }
             }
             TcpEvent::Connected { conn } => self.notify(conn, SockEvent::Connected { conn }),
             TcpEvent::Readable { conn } => {
-                let mut bytes = Vec::new();
-                loop {
-                    let n = self.ep.recv(conn, &mut self.scratch).unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    bytes.extend_from_slice(&self.scratch[..n]);
-                }
-                if !bytes.is_empty() {
-                    self.notify(conn, SockEvent::Received { conn, bytes });
+                let mut buf = self.bufs.pop().unwrap_or_default();
+                buf.clear();
+                // Read until empty, 64 KiB a call, as a program with a 64 KiB
+                // buffer would (each read may open the window).
+                while self.ep.recv_append(conn, &mut buf, 64 * 1024).unwrap_or(0) > 0 {}
+                if buf.is_empty() {
+                    self.bufs.push(buf);
+                } else if let Some(o) = self.conn_owner.get(&conn) {
+                    self.pending
+                        .push_back((o.app, Pending::Received { conn, buf }));
+                } else {
+                    self.bufs.push(buf);
                 }
             }
             TcpEvent::PeerFin { conn } => self.notify(conn, SockEvent::PeerClosed { conn }),
@@ -512,9 +543,9 @@ impl Stack {
         }
     }
 
-    fn notify(&mut self, conn: ConnId, ev: SockEvent) {
+    fn notify(&mut self, conn: ConnId, ev: SockEvent<'static>) {
         if let Some(o) = self.conn_owner.get(&conn) {
-            self.pending.push_back((o.app, ev));
+            self.pending.push_back((o.app, Pending::Event(ev)));
         }
     }
 
@@ -627,7 +658,14 @@ impl TcpHost {
                 stack: &mut self.stack,
                 cx,
             };
-            self.apps[app].on_event(now, ev, &mut io);
+            match ev {
+                Pending::Event(ev) => self.apps[app].on_event(now, ev, &mut io),
+                Pending::Received { conn, buf } => {
+                    let ev = SockEvent::Received { conn, bytes: &buf };
+                    self.apps[app].on_event(now, ev, &mut io);
+                    self.stack.bufs.push(buf);
+                }
+            }
         }
     }
 }

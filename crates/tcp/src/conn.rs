@@ -221,7 +221,9 @@ impl Conn {
             ts_enabled: false,
             ts_recent: 0,
             ts_offset: n.ts_offset,
-            tx: Ring::new(prof.send_buffer),
+            // A segment never carries more than our MSS (the effective MSS
+            // is at most it): views of that size never rotate the ring.
+            tx: Ring::with_mirror(prof.send_buffer, usize::from(prof.mss).max(MIN_MSS)),
             tx_seq: iss + 1,
             rx: Ring::new(prof.recv_buffer.max(1)),
             asm: Assembler::default(),
@@ -1557,6 +1559,18 @@ impl Conn {
             return Err(self.closed_error());
         }
         let n = self.rx.pop(buf);
+        self.after_recv(n)
+    }
+
+    pub(crate) fn recv_append(&mut self, out: &mut Vec<u8>, max: usize) -> Result<usize, TcpError> {
+        if self.close_reason.is_some_and(|r| r != CloseReason::Normal) {
+            return Err(self.closed_error());
+        }
+        let n = self.rx.pop_append(out, max);
+        self.after_recv(n)
+    }
+
+    fn after_recv(&mut self, n: usize) -> Result<usize, TcpError> {
         self.readable_signalled = false;
         if n == 0 && self.state == State::Closed {
             return Err(self.closed_error());

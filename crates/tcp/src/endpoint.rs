@@ -408,6 +408,27 @@ impl Endpoint {
         Ok(n)
     }
 
+    /// RECEIVE into the end of `out`, at most `max` bytes: the same as
+    /// [`Endpoint::recv`] (and the same window updates for the same
+    /// amounts read), without a buffer to clear first.
+    pub fn recv_append(
+        &mut self,
+        conn: ConnId,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> Result<usize, TcpError> {
+        let c = self
+            .conns
+            .get_mut(conn.0 as usize)
+            .ok_or(TcpError::InvalidConn)?;
+        let n = c.recv_append(out, max)?;
+        if !c.queued {
+            c.queued = true;
+            self.tx_queue.push(Reverse(conn.0));
+        }
+        Ok(n)
+    }
+
     /// CLOSE (RFC 9293 3.10.4): a FIN after the queued data (a half
     /// close: data can still be received). From SYN-SENT the connection is
     /// deleted; from SYN-RECEIVED the FIN waits for ESTABLISHED.

@@ -1,16 +1,32 @@
-//! Fixed-capacity byte rings for the send and receive buffers, and the
-//! out-of-order reassembly table.
+//! Byte rings for the send and receive buffers, and the out-of-order
+//! reassembly table.
 //!
-//! A ring is allocated once when its connection is created and never grows:
-//! the hot path copies bytes in and out and borrows contiguous views. When a
-//! view would straddle the end of the storage, the ring rotates its storage
-//! so the data starts at index 0 (no allocation; it happens about once per
-//! buffer's worth of data, so it costs O(1) per byte).
+//! A ring has a fixed capacity (the socket buffer size), but its storage
+//! grows on demand up to it, doubling each time: a connection that carries
+//! ten kilobytes never holds a quarter-megabyte buffer, and a bulk
+//! transfer reaches full size after a few writes. The hot path copies
+//! bytes in and out and borrows contiguous views. The send ring keeps a
+//! *mirror*: a copy of its first `mirror` bytes after its end, so that a
+//! view of up to `mirror` bytes (a segment's payload) is contiguous even
+//! when it wraps. Only a longer view that wraps makes the ring rotate its
+//! storage (no allocation). Keeping the mirror costs a second copy of the
+//! bytes written into the first `mirror` bytes of the storage: about one
+//! segment per buffer's worth of data.
 
 use netstep_wire::SeqNumber;
 
+/// The smallest storage a ring allocates.
+const MIN_STORAGE: usize = 2048;
+
 pub(crate) struct Ring {
-    buf: Box<[u8]>,
+    /// `size` bytes of ring, then a copy of its first `mirror_len()` bytes.
+    buf: Vec<u8>,
+    /// The ring's storage in use (the modulus of its indexes).
+    size: usize,
+    /// The most the ring holds.
+    cap: usize,
+    /// How many of the first bytes are mirrored after the end.
+    mirror: usize,
     head: usize,
     len: usize,
 }
@@ -18,7 +34,8 @@ pub(crate) struct Ring {
 impl core::fmt::Debug for Ring {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Ring")
-            .field("capacity", &self.buf.len())
+            .field("capacity", &self.cap)
+            .field("storage", &self.size)
             .field("len", &self.len)
             .finish()
     }
@@ -26,23 +43,27 @@ impl core::fmt::Debug for Ring {
 
 impl Ring {
     pub(crate) fn new(capacity: usize) -> Ring {
+        Ring::with_mirror(capacity, 0)
+    }
+
+    /// A ring whose views of up to `mirror` bytes never rotate it.
+    pub(crate) fn with_mirror(capacity: usize, mirror: usize) -> Ring {
         Ring {
-            buf: vec![0; capacity].into_boxed_slice(),
+            buf: Vec::new(),
+            size: 0,
+            cap: capacity,
+            mirror,
             head: 0,
             len: 0,
         }
     }
 
     pub(crate) fn empty() -> Ring {
-        Ring {
-            buf: Box::new([]),
-            head: 0,
-            len: 0,
-        }
+        Ring::new(0)
     }
 
     pub(crate) fn capacity(&self) -> usize {
-        self.buf.len()
+        self.cap
     }
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -51,7 +72,7 @@ impl Ring {
         self.len == 0
     }
     pub(crate) fn free(&self) -> usize {
-        self.buf.len() - self.len
+        self.cap - self.len
     }
 
     /// Frees the storage (the connection is closed).
@@ -59,25 +80,62 @@ impl Ring {
         *self = Ring::empty();
     }
 
+    fn mirror_len(&self) -> usize {
+        self.mirror.min(self.size)
+    }
+
     fn index(&self, offset: usize) -> usize {
-        let cap = self.buf.len();
         let i = self.head + offset;
-        if i >= cap { i - cap } else { i }
+        if i >= self.size { i - self.size } else { i }
+    }
+
+    /// Copies storage `[from, to)` into the mirror, where it overlaps the
+    /// mirrored prefix.
+    fn update_mirror(&mut self, from: usize, to: usize) {
+        let to = to.min(self.mirror_len());
+        if from < to {
+            self.buf.copy_within(from..to, self.size + from);
+        }
+    }
+
+    /// Grows the storage to hold at least `need` bytes from the head,
+    /// keeping every byte (queued or written ahead) at its offset.
+    fn reserve(&mut self, need: usize) {
+        if need <= self.size {
+            return;
+        }
+        let size = need
+            .max(2 * self.size)
+            .max(MIN_STORAGE)
+            .min(self.cap)
+            .max(need);
+        let mut buf = vec![0u8; size + self.mirror.min(size)];
+        buf[..self.size - self.head].copy_from_slice(&self.buf[self.head..self.size]);
+        buf[self.size - self.head..self.size].copy_from_slice(&self.buf[..self.head]);
+        self.buf = buf;
+        self.size = size;
+        self.head = 0;
+        self.update_mirror(0, size);
     }
 
     /// Copies `data` into the storage at `offset` bytes past the end of the
     /// queued data, without queueing it (out-of-order data waits there until
     /// [`Ring::commit`]). Writes only what fits; returns how much.
     pub(crate) fn write_unqueued(&mut self, offset: usize, data: &[u8]) -> usize {
-        let cap = self.buf.len();
         if offset >= self.free() {
             return 0;
         }
         let n = data.len().min(self.free() - offset);
+        if n == 0 {
+            return 0;
+        }
+        self.reserve(self.len + offset + n);
         let start = self.index(self.len + offset);
-        let first = n.min(cap - start);
+        let first = n.min(self.size - start);
         self.buf[start..start + first].copy_from_slice(&data[..first]);
         self.buf[..n - first].copy_from_slice(&data[first..n]);
+        self.update_mirror(start, start + first);
+        self.update_mirror(0, n - first);
         n
     }
 
@@ -94,13 +152,34 @@ impl Ring {
         n
     }
 
+    /// The queued bytes `[0, n)` as (up to) two slices.
+    fn front(&self, n: usize) -> (&[u8], &[u8]) {
+        if n == 0 {
+            return (&[], &[]);
+        }
+        let first = n.min(self.size - self.head);
+        (
+            &self.buf[self.head..self.head + first],
+            &self.buf[..n - first],
+        )
+    }
+
     /// Moves up to `out.len()` bytes from the front into `out`.
     pub(crate) fn pop(&mut self, out: &mut [u8]) -> usize {
-        let cap = self.buf.len();
         let n = out.len().min(self.len);
-        let first = n.min(cap - self.head);
-        out[..first].copy_from_slice(&self.buf[self.head..self.head + first]);
-        out[first..n].copy_from_slice(&self.buf[..n - first]);
+        let (a, b) = self.front(n);
+        out[..a.len()].copy_from_slice(a);
+        out[a.len()..n].copy_from_slice(b);
+        self.drop_front(n);
+        n
+    }
+
+    /// Moves up to `max` bytes from the front onto the end of `out`.
+    pub(crate) fn pop_append(&mut self, out: &mut Vec<u8>, max: usize) -> usize {
+        let n = max.min(self.len);
+        let (a, b) = self.front(n);
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
         self.drop_front(n);
         n
     }
@@ -108,7 +187,9 @@ impl Ring {
     /// Forgets the first `n` queued bytes (they were acknowledged).
     pub(crate) fn drop_front(&mut self, n: usize) {
         let n = n.min(self.len);
-        self.head = self.index(n);
+        if n > 0 {
+            self.head = self.index(n);
+        }
         self.len -= n;
     }
 
@@ -122,18 +203,19 @@ impl Ring {
     }
 
     /// A contiguous view of queued bytes `[offset, offset + n)`, rotating
-    /// the storage first if the range wraps. Clamped to the queued data.
+    /// the storage first if the range wraps beyond the mirror. Clamped to
+    /// the queued data.
     pub(crate) fn view(&mut self, offset: usize, n: usize) -> &[u8] {
         let offset = offset.min(self.len);
         let n = n.min(self.len - offset);
-        let cap = self.buf.len();
         if n == 0 {
             return &[];
         }
         let start = self.index(offset);
-        if start + n > cap {
-            self.buf.rotate_left(self.head);
+        if start + n > self.size + self.mirror_len() {
+            self.buf[..self.size].rotate_left(self.head);
             self.head = 0;
+            self.update_mirror(0, self.size);
             return &self.buf[offset..offset + n];
         }
         &self.buf[start..start + n]
@@ -243,6 +325,96 @@ mod tests {
         r.commit(4);
         assert_eq!(r.view(0, 6), b"abcdef");
         assert_eq!(r.write_unqueued(2, b"xyz"), 0, "beyond the free space");
+    }
+
+    #[test]
+    fn views_through_the_mirror_do_not_rotate() {
+        let byte = |k: usize| (k * 7 + k / 251) as u8;
+        let mut r = Ring::with_mirror(4096, 100);
+        let (mut written, mut acked) = (0, 0);
+        // Keep the ring full, take 90-byte segments off the front, many
+        // times around the storage.
+        while acked < 100_000 {
+            let chunk: Vec<u8> = (written..written + 900).map(byte).collect();
+            written += r.push(&chunk);
+            while r.len() >= 90 {
+                let head = r.head;
+                let v = r.view(0, 90).to_vec();
+                assert_eq!(r.head, head, "no rotation for a view within the mirror");
+                let want: Vec<u8> = (acked..acked + 90).map(byte).collect();
+                assert_eq!(v, want);
+                r.drop_front(90);
+                acked += 90;
+            }
+        }
+    }
+
+    #[test]
+    fn ring_matches_a_deque_model() {
+        use std::collections::VecDeque;
+        let mut x: u64 = 7;
+        let mut rnd = |m: usize| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as usize % m.max(1)
+        };
+        for mirror in [0, 3, 64] {
+            let mut r = Ring::with_mirror(5000, mirror);
+            let mut model: VecDeque<u8> = VecDeque::new();
+            let mut next = 0u8;
+            for _ in 0..20_000 {
+                match rnd(4) {
+                    0 => {
+                        let k = rnd(700);
+                        let data: Vec<u8> = (0..k)
+                            .map(|_| {
+                                next = next.wrapping_add(1);
+                                next
+                            })
+                            .collect();
+                        let n = r.push(&data);
+                        assert_eq!(n, k.min(5000 - model.len()));
+                        model.extend(&data[..n]);
+                    }
+                    1 => {
+                        let k = rnd(900);
+                        let mut out = vec![0; k];
+                        let n = r.pop(&mut out);
+                        let want: Vec<u8> = model.drain(..n).collect();
+                        assert_eq!(&out[..n], &want[..]);
+                    }
+                    2 => {
+                        let (o, k) = (rnd(model.len() + 1), rnd(200));
+                        let want: Vec<u8> = model.iter().skip(o).take(k).copied().collect();
+                        assert_eq!(r.view(o, k), &want[..]);
+                    }
+                    _ => {
+                        let k = rnd(model.len() + 1);
+                        r.drop_front(k);
+                        model.drain(..k);
+                    }
+                }
+                assert_eq!(r.len(), model.len());
+            }
+        }
+    }
+
+    #[test]
+    fn growth_keeps_out_of_order_bytes() {
+        let mut r = Ring::new(100_000);
+        r.push(&[1u8; 3000]);
+        let mut out = vec![0; 2500];
+        r.pop(&mut out);
+        // Ahead of the queued data, then enough to grow the storage.
+        assert_eq!(r.write_unqueued(5000, &[9u8; 10]), 10);
+        assert_eq!(r.write_unqueued(0, &[2u8; 5000]), 5000);
+        r.commit(5010);
+        let mut out = vec![0; 5510];
+        assert_eq!(r.pop(&mut out), 5510);
+        assert!(out[..500].iter().all(|&b| b == 1));
+        assert!(out[500..5500].iter().all(|&b| b == 2));
+        assert!(out[5500..].iter().all(|&b| b == 9));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod json;
 pub mod matcher;
 pub mod model;
+pub mod pattern;
 pub mod walkthrough;
 
 pub use matcher::{FlagSet, Matcher};

@@ -187,8 +187,50 @@ pub struct Stream {
     pub conn: u32,
     /// 0 for the initiator's direction, 1 for the responder's.
     pub dir: u8,
+    /// The bytes, unless the stream is [`Stream::generated`] (then empty).
     #[serde(with = "bytes_as_text")]
     pub bytes: Vec<u8>,
+    /// Set when the bytes are not stored but regenerated on demand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
+}
+
+/// A stream whose bytes the trace regenerates instead of storing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Generated {
+    /// `len` bytes of [`crate::pattern`] from offset 0 (what the bulk
+    /// applications send).
+    Pattern { len: u64 },
+}
+
+impl Stream {
+    /// How many bytes the application wrote.
+    pub fn len(&self) -> u64 {
+        match self.generated {
+            Some(Generated::Pattern { len }) => len,
+            None => self.bytes.len() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `len` bytes from `offset`, or fewer where the stream ends.
+    pub fn get(&self, offset: u64, len: usize) -> &[u8] {
+        match self.generated {
+            Some(Generated::Pattern { len: total }) => {
+                let n = total.saturating_sub(offset).min(len as u64) as usize;
+                crate::pattern::slice(offset, n)
+            }
+            None => {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                let end = start.saturating_add(len).min(self.bytes.len());
+                self.bytes.get(start..end).unwrap_or(&[])
+            }
+        }
+    }
 }
 
 /// One transmitted segment, as its sender put it on the wire.
@@ -544,9 +586,12 @@ impl Trace {
         else {
             return &[];
         };
-        let start = usize::try_from(seg.payload_offset).unwrap_or(usize::MAX);
-        let end = start.saturating_add(seg.payload_len as usize);
-        stream.bytes.get(start..end).unwrap_or(&[])
+        let bytes = stream.get(seg.payload_offset, seg.payload_len as usize);
+        if bytes.len() == seg.payload_len as usize {
+            bytes
+        } else {
+            &[]
+        }
     }
 
     /// The sequence number relative to its sender's ISN, as Wireshark shows

@@ -624,11 +624,13 @@ impl Recorder {
             conn: id,
             dir: 0,
             bytes: Vec::new(),
+            generated: None,
         });
         self.streams.push(Stream {
             conn: id,
             dir: 1,
             bytes: Vec::new(),
+            generated: None,
         });
         self.conns.push(ConnInfo {
             label: label.into(),

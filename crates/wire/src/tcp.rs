@@ -877,6 +877,30 @@ impl TcpRepr<'_> {
         p.payload_mut().copy_from_slice(self.payload);
         p.fill_checksum(src_ip, dst_ip);
     }
+
+    /// [`TcpRepr::emit`] with the checksum field left zero, for a sender
+    /// that offloads the checksum ([`emit_ipv4_tcp_offload`]).
+    fn emit_without_checksum<T: AsRef<[u8]> + AsMut<[u8]> + ?Sized>(
+        &self,
+        packet: &mut TcpPacket<&mut T>,
+    ) {
+        let header_len = self.header_len();
+        let len = self.buffer_len();
+        let buf = &mut packet.buffer.as_mut()[..len];
+        let mut p = TcpPacket::new_unchecked(&mut *buf);
+        p.set_src_port(self.src_port);
+        p.set_dst_port(self.dst_port);
+        p.set_seq_number(self.seq_number);
+        p.set_ack_number(self.ack_number.unwrap_or_default());
+        p.buffer[field::DATA_OFF] = 0;
+        p.set_header_len(header_len);
+        p.set_flags(self.wire_flags());
+        p.set_window_len(self.window);
+        p.set_checksum(0);
+        p.set_urgent_at(self.urgent);
+        let _ = self.options.emit(p.options_mut());
+        p.payload_mut().copy_from_slice(self.payload);
+    }
 }
 
 /// Reads a whole IPv4 packet carrying TCP: the simulator's and the capture
@@ -937,6 +961,68 @@ pub fn try_emit_ipv4_tcp(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> Result
     Ok(total)
 }
 
+/// [`emit_ipv4_tcp`] with TCP checksum offload: the IPv4 header checksum
+/// is written, the TCP checksum field is left zero for
+/// [`fill_tcp_checksum`] to fill, as a stack hands a segment to a NIC that
+/// computes the checksum (Linux `CHECKSUM_PARTIAL`). A simulator whose
+/// packets nobody reads or changes on the way can then skip the sum
+/// altogether: the receiver's check would pass by construction. Returns 0
+/// and writes nothing if the packet does not fit.
+pub fn emit_ipv4_tcp_offload(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> usize {
+    let tcp_len = tcp.buffer_len();
+    if tcp_len > Ipv4Repr::MAX_PAYLOAD_LEN {
+        return 0;
+    }
+    let ip = Ipv4Repr {
+        protocol: ipv4::protocol::TCP,
+        payload_len: tcp_len,
+        ..*ip
+    };
+    let total = ip.buffer_len();
+    let Some(packet) = buf.get_mut(..total) else {
+        return 0;
+    };
+    let (header, segment) = packet.split_at_mut(Ipv4Repr::HEADER_LEN);
+    ip.emit(&mut Ipv4Packet::new_unchecked(header));
+    tcp.emit_without_checksum(&mut TcpPacket::new_unchecked(segment));
+    total
+}
+
+/// Computes and writes the TCP checksum of a whole IPv4 packet carrying
+/// TCP (the second half of [`emit_ipv4_tcp_offload`]). Does nothing to a
+/// packet too short to hold the headers it claims.
+pub fn fill_tcp_checksum(packet: &mut [u8]) {
+    let ip = Ipv4Packet::new_unchecked(&*packet);
+    if ip.check_len().is_err() {
+        return;
+    }
+    let (src, dst) = (ip.src_addr(), ip.dst_addr());
+    let (start, end) = (ip.header_len(), usize::from(ip.total_len()));
+    if end < start + field::URGENT.end {
+        return;
+    }
+    TcpPacket::new_unchecked(&mut packet[start..end]).fill_checksum(src, dst);
+}
+
+/// [`parse_ipv4_tcp`] for a packet emitted by [`emit_ipv4_tcp_offload`]
+/// and not touched since: the IPv4 header checksum is verified, the TCP
+/// checksum (not yet filled) is not.
+pub fn parse_ipv4_tcp_offloaded(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
+    let ip_packet = Ipv4Packet::new_unchecked(buf);
+    let ip = Ipv4Repr::parse_with(&ip_packet, true)?;
+    if ip.protocol != ipv4::protocol::TCP {
+        return Err(WireError::NotTcp {
+            offset: 9,
+            protocol: ip.protocol,
+        });
+    }
+    let header_len = ip_packet.header_len();
+    let tcp_packet = TcpPacket::new_unchecked(ip_packet.payload());
+    let tcp =
+        TcpRepr::parse(&tcp_packet, ip.src, ip.dst, false).map_err(|e| e.shifted(header_len))?;
+    Ok((ip, tcp))
+}
+
 /// [`try_emit_ipv4_tcp`] for the hot path: returns 0 and writes nothing if
 /// the packet does not fit `buf` or IPv4's 65535-byte limit. Never panics,
 /// never allocates.
@@ -947,6 +1033,28 @@ pub fn emit_ipv4_tcp(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offloaded_checksum_filled_later_is_the_same_packet() {
+        let payload: Vec<u8> = (0..1460u32).map(|i| (i * 31 + 7) as u8).collect();
+        let tcp = TcpRepr {
+            payload: &payload,
+            flags: TcpFlags::ACK | TcpFlags::PSH,
+            ack_number: Some(SeqNumber(77)),
+            ..syn_tcp()
+        };
+        let ip = syn_ip();
+        let mut eager = vec![0u8; 1600];
+        let n = emit_ipv4_tcp(&ip, &tcp, &mut eager);
+        let mut lazy = vec![0u8; 1600];
+        assert_eq!(emit_ipv4_tcp_offload(&ip, &tcp, &mut lazy), n);
+        assert!(parse_ipv4_tcp(&lazy[..n], true).is_err(), "not filled yet");
+        let (_, parsed) = parse_ipv4_tcp_offloaded(&lazy[..n]).unwrap();
+        assert_eq!(parsed.payload, &payload[..]);
+        fill_tcp_checksum(&mut lazy[..n]);
+        assert_eq!(lazy[..n], eager[..n]);
+        assert!(parse_ipv4_tcp(&lazy[..n], true).is_ok());
+    }
 
     const CLIENT: Ipv4Addr = Ipv4Addr::new(192, 168, 120, 168);
     const SERVER: Ipv4Addr = Ipv4Addr::new(192, 168, 120, 240);

@@ -194,6 +194,7 @@ pub fn fixture_with(payload: &[u8]) -> (Trace, Annotation) {
             conn: 0,
             dir: 0,
             bytes: stream,
+            generated: None,
         }],
         end_time: Instant::from_millis(100),
         end_reason: EndReason::Quiescent,
