@@ -14,7 +14,7 @@ use crate::input::{self, Mode};
 use crate::layout::{self, Screen};
 use crate::search::Query;
 use crate::theme::{Theme, ThemeName};
-use netstep_trace::{Annotation, Lang, Segment, Trace};
+use netstep_trace::{Annotation, Lang, Segment, Text, Trace};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
@@ -35,6 +35,10 @@ pub struct PlayOptions {
     pub speed_exp: i8,
     /// Show sequence numbers as on the wire instead of relative to the ISN.
     pub absolute: bool,
+    /// Credit for the walkthrough (its `source`), shown at the end of the
+    /// stage panel and under the keys in the help. The annotation does
+    /// not carry it, so whoever has the walkthrough passes it here.
+    pub source: Option<Text>,
 }
 
 impl Default for PlayOptions {
@@ -47,6 +51,7 @@ impl Default for PlayOptions {
             play_mode: PlayMode::Step,
             speed_exp: 0,
             absolute: false,
+            source: None,
         }
     }
 }
@@ -143,6 +148,8 @@ pub enum Action {
     Slower,
     ToggleLang,
     ToggleNumbers,
+    /// The ladder's arrows sloped by travel time, or each on its row.
+    ToggleSlope,
     ToggleTheme,
     CycleFilter,
     StartSearch,
@@ -199,6 +206,11 @@ pub struct App {
     pub(crate) lang: Lang,
     pub(crate) theme: Theme,
     pub(crate) absolute: bool,
+    /// Arrows sloped by travel time (the default), or flat, each on its
+    /// own row.
+    pub(crate) sloped: bool,
+    /// The walkthrough's credit, if the caller gave it.
+    pub(crate) source: Option<Text>,
     /// Index into `ix.filters`.
     pub(crate) filter: usize,
     pub(crate) search: Search,
@@ -231,6 +243,8 @@ impl App {
             lang: opts.lang,
             theme: Theme::from_name(opts.theme),
             absolute: opts.absolute,
+            sloped: true,
+            source: opts.source.filter(|s| !s.en.trim().is_empty()),
             filter: 0,
             search: Search::default(),
             play: Play {
@@ -540,6 +554,7 @@ impl App {
                 }
             }
             Action::ToggleNumbers => self.absolute = !self.absolute,
+            Action::ToggleSlope => self.sloped = !self.sloped,
             Action::ToggleTheme => {
                 self.theme = Theme::from_name(match self.theme.name {
                     ThemeName::Dark => ThemeName::Light,

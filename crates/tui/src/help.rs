@@ -1,10 +1,13 @@
-//! The `?` overlay: every key, in the chosen language.
+//! The `?` overlay: every key, in the chosen language, and under them the
+//! walkthrough's source credit when the window has room for all of it
+//! (the stage panel always ends with it).
 //!
-//! Leaves out: anything that is not a key (the book explains the panels).
+//! Leaves out: anything else that is not a key (the book explains the
+//! panels).
 
 use crate::app::App;
 use crate::input::HELP;
-use crate::text::{tr, truncate, width};
+use crate::text::{tr, truncate, width, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::symbols::border;
@@ -28,7 +31,19 @@ impl Widget for HelpOverlay<'_> {
             .max()
             .unwrap_or(0);
         let w = ((key_w + text_w + 4) as u16).min(area.width.saturating_sub(2));
-        let h = (HELP.len() as u16 + 4).min(area.height.saturating_sub(2));
+        let credit: Vec<String> = app
+            .source
+            .as_ref()
+            .map(|s| {
+                let text = format!("{} {}", tr(lang, "Source:", "出处："), s.get(lang));
+                wrap(&text, usize::from(w.saturating_sub(4)).max(1))
+            })
+            .unwrap_or_default();
+        // The keys, a blank line, the credit when it fits whole, the foot.
+        let keys_h = HELP.len() as u16 + 4;
+        let with_credit = keys_h + 1 + credit.len() as u16;
+        let credit_shown = !credit.is_empty() && with_credit <= area.height.saturating_sub(2);
+        let h = if credit_shown { with_credit } else { keys_h }.min(area.height.saturating_sub(2));
         let x = area.x + (area.width.saturating_sub(w)) / 2;
         let y = area.y + (area.height.saturating_sub(h)) / 2;
         let rect = Rect::new(x, y, w, h);
@@ -58,8 +73,21 @@ impl Widget for HelpOverlay<'_> {
             ]);
             buf.set_line(inner.x, row, &line, inner.width);
         }
+        if credit_shown {
+            let top = inner.y + HELP.len() as u16 + 1;
+            for (i, l) in credit.iter().enumerate() {
+                buf.set_string(
+                    inner.x + 1,
+                    top + i as u16,
+                    truncate(l, max.saturating_sub(1)),
+                    t.dim,
+                );
+            }
+        }
         let foot_y = inner.bottom().saturating_sub(1);
-        if foot_y > inner.y + HELP.len() as u16 {
+        // After a blank line when there is room, right under the keys
+        // when not (80x24).
+        if foot_y >= inner.y + HELP.len() as u16 {
             let foot = tr(lang, " ? or Esc closes this help", " 按 ? 或 Esc 关闭帮助");
             buf.set_string(inner.x, foot_y, truncate(foot, max), t.dim);
         }

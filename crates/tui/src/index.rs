@@ -4,6 +4,8 @@
 //! - the ladder's columns (which nodes segments cross, left to right);
 //! - what each connection sent, and (when first chosen) each filter's rows;
 //! - each stage's first segment, for `[` and `]`;
+//! - where each row's arrow lands in the ladder sloped by travel time
+//!   (see `flight.rs`), for every filter's rows;
 //! - for sockets: each socket's state changes, its lifetime in steps, and
 //!   which sockets live in each block of steps, so "every socket now" is a
 //!   short list and a few lookups, not a replay of the events.
@@ -22,7 +24,9 @@
 //! Leaves out: events other than socket state changes (they need no
 //! index).
 
-use netstep_trace::{Annotation, EventKind, NodeKind, TcpState, Trace};
+use crate::flight::Flight;
+use netstep_trace::{Annotation, EventKind, Fate, NodeKind, TcpState, Trace};
+use netstep_wire::Instant;
 
 /// How many steps one block of the socket index covers. Small enough that
 /// scanning a block's sockets is cheap, large enough that long-lived
@@ -45,6 +49,8 @@ pub struct Filter {
     /// Segment indexes in order; `None` for "all" (the identity), and for
     /// the others until [`Index::prepare_filter`] makes them.
     pub rows: Option<Vec<u32>>,
+    /// Where the rows' arrows land; made with the rows.
+    pub flight: Flight,
 }
 
 /// Groups of `u32`s stored back to back: group `g` is
@@ -204,6 +210,10 @@ pub struct Index {
     /// it sent, in order.
     sent_by: Groups<u32>,
     pub sockets: SocketIndex,
+    /// Per segment, when it was sent, and when it arrived or was lost
+    /// (`Instant::MAX` if never): what a filter's `flight` is made from.
+    times: Vec<Instant>,
+    ends: Vec<Instant>,
 }
 
 impl Index {
@@ -214,18 +224,20 @@ impl Index {
         // The events and the segments are read once each, at the same time
         // when a second core is there (the two passes are independent; a
         // million-segment trace opens in half the time).
-        let (sockets, pass) = std::thread::scope(|scope| {
+        let (sockets, pass, all_flight) = std::thread::scope(|scope| {
             let events = std::thread::Builder::new()
                 .name("netstep-index".into())
                 .spawn_scoped(scope, || SocketIndex::collect_changes(trace));
             let pass = SegmentPass::new(trace);
+            // While the events are read: where every arrow lands.
+            let all_flight = Flight::new(&pass.times, &pass.ends);
             let sockets = match events {
                 Ok(handle) => handle
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e)),
                 Err(_) => SocketIndex::collect_changes(trace),
             };
-            (sockets, pass)
+            (sockets, pass, all_flight)
         });
         let mut sockets = SocketIndex::new(trace, sockets, &pass.times);
         // Moments the events need a segment count for (TIME-WAIT running
@@ -264,6 +276,7 @@ impl Index {
         let mut filters = vec![Filter {
             kind: FilterKind::All,
             rows: None,
+            flight: all_flight,
         }];
         let conn_len = |c: usize| sent_by.get(2 * c).len() + sent_by.get(2 * c + 1).len();
         let mut labels: Vec<(String, usize)> = Vec::new();
@@ -278,6 +291,7 @@ impl Index {
                 filters.push(Filter {
                     kind: FilterKind::Label(label),
                     rows: None,
+                    flight: Flight::default(),
                 });
             }
         }
@@ -286,6 +300,7 @@ impl Index {
                 filters.push(Filter {
                     kind: FilterKind::Conn(c as u32),
                     rows: None,
+                    flight: Flight::default(),
                 });
             }
         }
@@ -306,6 +321,8 @@ impl Index {
             stage_starts,
             sent_by,
             sockets,
+            times: pass.times,
+            ends: pass.ends,
         }
     }
 
@@ -352,6 +369,10 @@ impl Index {
                 rows
             }
         };
+        let times: Vec<Instant> = rows.iter().map(|&r| self.times[r as usize]).collect();
+        let ends: Vec<Instant> = rows.iter().map(|&r| self.ends[r as usize]).collect();
+        let flight = Flight::new(&times, &ends);
+        self.filters[i].flight = flight;
         self.filters[i].rows = Some(rows);
     }
 }
@@ -359,7 +380,9 @@ impl Index {
 /// What the index needs of each segment, copied out in one pass: the
 /// segments are big, these are small.
 struct SegmentPass {
-    times: Vec<netstep_wire::Instant>,
+    times: Vec<Instant>,
+    /// When each arrived or was lost; `Instant::MAX` if neither.
+    ends: Vec<Instant>,
     /// `2 * conn + dir`, or `u32::MAX` outside any known connection.
     group_of: Vec<u32>,
     /// Nodes that sent, received or dropped a segment.
@@ -372,6 +395,7 @@ impl SegmentPass {
         let n_conns = trace.conns.len();
         let mut pass = SegmentPass {
             times: Vec::with_capacity(n),
+            ends: Vec::with_capacity(n),
             group_of: Vec::with_capacity(n),
             nodes: Vec::new(),
         };
@@ -386,11 +410,15 @@ impl SegmentPass {
         };
         for seg in &trace.segments {
             pass.times.push(seg.time);
+            pass.ends.push(match seg.fate {
+                Fate::Delivered { at } | Fate::Dropped { at, .. } => at,
+                Fate::InFlight => Instant::MAX,
+            });
             mark(seg.from, &mut pass.nodes);
             if let Some(to) = seg.to {
                 mark(to, &mut pass.nodes);
             }
-            if let netstep_trace::Fate::Dropped { node, .. } = seg.fate {
+            if let Fate::Dropped { node, .. } = seg.fate {
                 mark(node, &mut pass.nodes);
             }
             pass.group_of.push(match seg.conn {

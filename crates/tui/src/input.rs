@@ -60,6 +60,7 @@ pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('N') => Action::PrevHit,
         KeyCode::Char('f') => Action::CycleFilter,
         KeyCode::Char('a') => Action::ToggleNumbers,
+        KeyCode::Char('s') => Action::ToggleSlope,
         KeyCode::Char('t') => Action::ToggleTheme,
         KeyCode::Tab => Action::FocusNext,
         KeyCode::BackTab => Action::FocusPrev,
@@ -91,6 +92,11 @@ pub const HELP: &[(&str, &str, &str)] = &[
         "筛选：全部 / 控制 / 数据 / 单个连接",
     ),
     ("a", "absolute / relative numbers", "绝对 / 相对序号"),
+    (
+        "s",
+        "ladder: sloped by travel time / flat",
+        "梯形图：按传输时间倾斜 / 水平",
+    ),
     ("Tab", "move focus between panels", "在面板之间切换焦点"),
     (
         "↑ ↓",

@@ -17,6 +17,7 @@ pub mod bench_support;
 mod explain;
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
+mod flight;
 mod ftp;
 mod help;
 mod index;

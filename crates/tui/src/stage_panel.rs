@@ -3,9 +3,11 @@
 //! the reason the annotator found.
 //!
 //! The current stage is the current segment's, or, for a segment outside
-//! the story (a retransmission), the last stage begun before it. Leaves
-//! out: the walkthrough's source credit (the annotation does not carry it;
-//! the CLI prints it).
+//! the story (a retransmission), the last stage begun before it. The
+//! walkthrough's source credit closes the text when the caller passed it
+//! (`PlayOptions::source`: the annotation does not carry it).
+//!
+//! Leaves out: a segment's fields (the segment panel has them).
 
 use crate::app::App;
 use crate::text::{tr, wrap_hanging};
@@ -138,6 +140,11 @@ fn build(app: &App, width: usize) -> Vec<Line<'static>> {
         };
         lines.push(Line::default());
         push_wrapped(&mut lines, &text, width, 0, t.warning);
+    }
+    if let Some(source) = &app.source {
+        lines.push(Line::default());
+        let credit = format!("{} {}", tr(lang, "Source:", "出处："), source.get(lang));
+        push_wrapped(&mut lines, &credit, width, 0, t.dim);
     }
     lines
 }

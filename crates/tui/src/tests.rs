@@ -557,23 +557,188 @@ fn the_event_loop_quits_and_draws() {
 // ---- the real simulator's run of the bundled scenario ----
 
 fn real_run() -> (Trace, Annotation) {
-    let (origin, text) = netstep_scenario::resolve("active-ftp").unwrap_or_else(|e| panic!("{e}"));
+    real_run_of("active-ftp").0
+}
+
+/// A bundled scenario run by the simulator, and its walkthrough's credit.
+fn real_run_of(name: &str) -> ((Trace, Annotation), Option<netstep_trace::Text>) {
+    let (origin, text) = netstep_scenario::resolve(name).unwrap_or_else(|e| panic!("{e}"));
     let scenario = netstep_scenario::parse(&text, &origin, &[]).unwrap_or_else(|e| panic!("{e}"));
     let trace = netstep_sim::run_scenario(&scenario);
-    let annotation = annotate(&trace, &scenario.walkthrough());
-    (trace, annotation)
+    let walkthrough = scenario.walkthrough();
+    let annotation = annotate(&trace, &walkthrough);
+    ((trace, annotation), walkthrough.source)
+}
+
+/// The active-ftp run as the CLI opens it: with its walkthrough's credit.
+fn real_app() -> App {
+    let (run, source) = real_run_of("active-ftp");
+    app_with(
+        run,
+        PlayOptions {
+            source,
+            ..PlayOptions::default()
+        },
+    )
+}
+
+fn lossy_download() -> App {
+    let (run, source) = real_run_of("lossy-download");
+    app_with(
+        run,
+        PlayOptions {
+            source,
+            ..PlayOptions::default()
+        },
+    )
+}
+
+/// The screen's line that shows segment `n` (1-based) in the ladder.
+fn ladder_line(text: &str, n: usize) -> &str {
+    text.lines()
+        .find(|l| {
+            let row = l.trim_start_matches('│').trim_start_matches('▶');
+            row.split_whitespace().next() == Some(n.to_string().as_str())
+        })
+        .unwrap_or_else(|| panic!("#{n} is not on screen:\n{text}"))
+}
+
+#[test]
+fn sloped_ladder_lossy_download_fast_retransmit_120x36() {
+    let mut app = lossy_download();
+    for _ in 0..7 {
+        press(&mut app, "]");
+    }
+    assert_eq!(app.cursor(), 59, "stage 8 is the fast retransmit, #60");
+    insta::assert_snapshot!(screen(&mut app, 120, 36));
+}
+
+#[test]
+fn sloped_arrows_cross_rows_while_in_flight() {
+    let mut app = lossy_download();
+    // #32 leaves the server at 13.932659 s and reaches the client 25.7 ms
+    // later, when #43 is sent: its arrow slopes down eleven rows, past
+    // the nine other segments of the first flight and the client's ACK.
+    app.apply(Action::Select(31));
+    let text = buffer_text(&render_once(&mut app, 200, 60));
+    assert!(
+        ladder_line(&text, 32).contains('┤'),
+        "leaves the server's lifeline"
+    );
+    assert!(
+        ladder_line(&text, 43).contains("├◀"),
+        "arrives as the client sends #43"
+    );
+    // An arrow that left above the screen still lands on it: at #60 the
+    // 80x24 ladder shows #56 to #64, and #61's row has the head of #52's.
+    app.apply(Action::Select(59));
+    let text = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(!text.contains("│ 52 "), "#52 is above the screen:\n{text}");
+    assert!(ladder_line(&text, 61).contains('◀'), "{text}");
+    // The flat ladder is one key away, and back.
+    press(&mut app, "s");
+    let flat = buffer_text(&render_once(&mut app, 80, 24));
+    assert!(flat.contains("· flat"), "{flat}");
+    assert!(ladder_line(&flat, 61).contains("│────"), "{flat}");
+    assert!(!flat.contains('⠒'), "no sloped lines in the flat ladder");
+    press(&mut app, "s");
+    assert_eq!(buffer_text(&render_once(&mut app, 80, 24)), text);
+}
+
+#[test]
+fn sloped_ladder_steps_back_exactly_through_a_long_flight() {
+    let mut app = lossy_download();
+    let n = app.trace().segments.len().min(120);
+    for (w, h) in [(80, 24), (120, 36)] {
+        press(&mut app, "g");
+        let mut forward = Vec::new();
+        for _ in 0..n {
+            forward.push(render_once(&mut app, w, h));
+            press(&mut app, "l");
+        }
+        press(&mut app, "h");
+        for k in (0..n).rev() {
+            app.apply(Action::Select(k));
+            assert_eq!(
+                render_once(&mut app, w, h),
+                forward[k],
+                "step {k} at {w}x{h}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_walkthroughs_credit_shows_in_the_stage_panel_and_the_help() {
+    let (run, source) = real_run_of("active-ftp");
+    assert!(source.is_some(), "active-ftp credits its source");
+    let mut app = app_with(
+        run,
+        PlayOptions {
+            source,
+            ..PlayOptions::default()
+        },
+    );
+    // The credit closes the stage panel's text: scroll down to it.
+    key(&mut app, KeyCode::Tab);
+    for _ in 0..30 {
+        key(&mut app, KeyCode::Down);
+    }
+    let text = buffer_text(&render_once(&mut app, 200, 60));
+    assert!(text.contains("Source: "), "{text}");
+    press(&mut app, "?");
+    let help = buffer_text(&render_once(&mut app, 120, 40));
+    assert!(
+        help.contains("Source: ") && help.contains("Esc closes"),
+        "{help}"
+    );
+    press(&mut app, "?L");
+    for _ in 0..30 {
+        key(&mut app, KeyCode::Down);
+    }
+    let zh = buffer_text(&render_once(&mut app, 200, 60));
+    assert!(zh.contains("出处："), "{zh}");
+}
+
+#[test]
+fn a_frame_of_a_huge_trace_in_long_flight_stays_bounded() {
+    // Every segment a minute on its way: about a hundred arrows cross
+    // each row. A frame looks at its rows and a bounded number of arrows
+    // from above, however many are in flight.
+    let (mut t, a) = fixture::huge_run(100_000);
+    for seg in &mut t.segments {
+        if let netstep_trace::Fate::Delivered { at } = &mut seg.fate {
+            *at = seg.time + netstep_wire::Duration::from_secs(60);
+        }
+    }
+    let n = t.segments.len();
+    let mut app = App::new(t, a, PlayOptions::default());
+    for target in [0, n / 2, n - 1] {
+        app.apply(Action::Select(target));
+        app.touched.set(0);
+        let text = buffer_text(&render_once(&mut app, 200, 60));
+        let touched = app.touched.get();
+        assert!(
+            touched < 200 + 256,
+            "a 200x60 frame looked at {touched} segments"
+        );
+        if target > 0 {
+            let braille = |c: char| ('\u{2801}'..='\u{28ff}').contains(&c);
+            assert!(text.chars().any(braille), "arrows in flight:\n{text}");
+        }
+    }
 }
 
 #[test]
 fn real_run_stage_8() {
-    let mut app = app_with(real_run(), PlayOptions::default());
+    let mut app = real_app();
     goto_stage(&mut app, 8);
     insta::assert_snapshot!(screen(&mut app, 80, 24));
 }
 
 #[test]
 fn real_run_port_command_wide() {
-    let mut app = app_with(real_run(), PlayOptions::default());
+    let mut app = real_app();
     goto_stage(&mut app, 12);
     insta::assert_snapshot!(screen(&mut app, 200, 60));
 }
