@@ -196,12 +196,21 @@ pub struct FtpServerApp {
     /// Data conns and listeners back to (control conn, data id).
     data_conn: BTreeMap<ConnId, (ConnId, DataConnId)>,
     data_listener: BTreeMap<ListenerId, (ConnId, DataConnId)>,
+    /// Every session's deadline, earliest first, and how many sessions
+    /// have not ended: a server with thousands of sessions answers
+    /// `poll_timeout` and `finished` without visiting them all.
+    timers: std::collections::BTreeSet<(Instant, ConnId)>,
+    running: usize,
 }
 
 struct ServerSlot {
     session: ServerSession,
     data: BTreeMap<DataConnId, DataSock>,
     control_closed: bool,
+    /// The session's deadline and whether it has ended, as of the last
+    /// call into it (mirrored in `FtpServerApp::timers` and `running`).
+    deadline: Option<Instant>,
+    ended: bool,
 }
 
 impl std::fmt::Debug for FtpServerApp {
@@ -255,11 +264,45 @@ impl FtpServerApp {
             sessions: BTreeMap::new(),
             data_conn: BTreeMap::new(),
             data_listener: BTreeMap::new(),
+            timers: Default::default(),
+            running: 0,
         }
     }
 
-    /// Carries out every action the session of `ctl` has queued.
+    /// Carries out every action the session of `ctl` has queued, then
+    /// brings its deadline and end state up to date. Every call into a
+    /// session is followed by this.
     fn pump(&mut self, now: Instant, ctl: ConnId, io: &mut AppIo<'_, '_>) {
+        self.pump_actions(now, ctl, io);
+        self.refresh(ctl);
+    }
+
+    fn refresh(&mut self, ctl: ConnId) {
+        let Some(slot) = self.sessions.get_mut(&ctl) else {
+            return;
+        };
+        let deadline = slot.session.poll_timeout();
+        if deadline != slot.deadline {
+            if let Some(old) = slot.deadline {
+                self.timers.remove(&(old, ctl));
+            }
+            if let Some(new) = deadline {
+                self.timers.insert((new, ctl));
+            }
+            slot.deadline = deadline;
+        }
+        let ended = slot.session.is_ended();
+        if ended != slot.ended {
+            slot.ended = ended;
+            if ended {
+                self.running -= 1;
+            } else {
+                self.running += 1;
+            }
+        }
+    }
+
+    fn pump_actions(&mut self, now: Instant, ctl: ConnId, io: &mut AppIo<'_, '_>) {
         let Some(slot) = self.sessions.get_mut(&ctl) else {
             return;
         };
@@ -368,8 +411,11 @@ impl App for FtpServerApp {
                         session,
                         data: BTreeMap::new(),
                         control_closed: false,
+                        deadline: None,
+                        ended: false,
                     },
                 );
+                self.running += 1;
                 self.pump(now, conn, io);
             }
             SockEvent::Accepted {
@@ -455,6 +501,12 @@ impl App for FtpServerApp {
             }
             SockEvent::Closed { conn, reason } => {
                 if let Some(mut slot) = self.sessions.remove(&conn) {
+                    if let Some(d) = slot.deadline {
+                        self.timers.remove(&(d, conn));
+                    }
+                    if !slot.ended {
+                        self.running -= 1;
+                    }
                     if !slot.control_closed {
                         slot.session.handle_control_closed(now, &mut self.vfs);
                     }
@@ -476,12 +528,22 @@ impl App for FtpServerApp {
     }
 
     fn on_timeout(&mut self, now: Instant, io: &mut AppIo<'_, '_>) {
-        let due: Vec<ConnId> = self
-            .sessions
+        // The sessions due, in the order of their control connections.
+        let mut due: Vec<ConnId> = self
+            .timers
             .iter()
-            .filter(|(_, s)| s.session.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(c, _)| *c)
+            .take_while(|(t, _)| *t <= now)
+            .map(|&(_, c)| c)
             .collect();
+        due.sort_unstable();
+        debug_assert_eq!(
+            due,
+            self.sessions
+                .iter()
+                .filter(|(_, s)| s.session.poll_timeout().is_some_and(|t| t <= now))
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
+        );
         for ctl in due {
             if let Some(slot) = self.sessions.get_mut(&ctl) {
                 slot.session.handle_timeout(now, &mut self.vfs);
@@ -491,15 +553,23 @@ impl App for FtpServerApp {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        self.sessions
-            .values()
-            .filter_map(|s| s.session.poll_timeout())
-            .min()
+        debug_assert_eq!(
+            self.timers.first().map(|&(t, _)| t),
+            self.sessions
+                .values()
+                .filter_map(|s| s.session.poll_timeout())
+                .min()
+        );
+        self.timers.first().map(|&(t, _)| t)
     }
 
     fn finished(&self) -> bool {
         // A server never exits; it is idle when no session is running.
-        self.sessions.values().all(|s| s.session.is_ended())
+        debug_assert_eq!(
+            self.running == 0,
+            self.sessions.values().all(|s| s.session.is_ended())
+        );
+        self.running == 0
     }
 }
 

@@ -1,10 +1,10 @@
-//! The discrete-event core: nodes joined by links in a petgraph graph,
-//! packets travelling in virtual time, every fate recorded.
+//! The discrete-event core: nodes joined by links, packets travelling in
+//! virtual time, every fate recorded.
 //!
 //! Hosts plug in through [`HostStack`]: they receive parsed IPv4/TCP
 //! packets, send through [`HostCx`], and ask for a wake-up at a deadline.
 //! Routers forward along shortest paths (by propagation delay, ties broken
-//! by link order) and decrement the TTL; a [`Middlebox`] hook on a router
+//! by link order; see [`crate::routing`]) and decrement the TTL; a [`Middlebox`] hook on a router
 //! node is where NAT and firewall behaviour lives.
 //!
 //! Leaves out: ARP and Ethernet (links carry IPv4 packets directly; the
@@ -16,9 +16,9 @@ use crate::link::{LinkDir, LinkParams, Offer};
 use crate::queue::EventQueue;
 use crate::record::{Recorder, SegMeta};
 use crate::rng;
+use crate::routing::Routes;
 use netstep_trace::{DropReason, EndReason, Fate, Matcher, NodeInfo, ScenarioInfo, Trace};
 use netstep_wire::{Duration, Instant, Ipv4Repr, TcpRepr};
-use petgraph::graph::{NodeIndex, UnGraph};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -163,7 +163,6 @@ impl std::fmt::Debug for NodeKind {
 #[derive(Debug)]
 struct Node {
     kind: NodeKind,
-    graph_ix: NodeIndex,
     rng: ChaCha8Rng,
     /// The earliest wake-up already in the queue for this host.
     wake_scheduled: Option<Instant>,
@@ -196,7 +195,6 @@ pub struct NetworkBuilder {
     rec: Recorder,
     nodes: Vec<Node>,
     names: Vec<String>,
-    graph: UnGraph<u32, u32>,
     links: Vec<Link>,
     addr_owner: BTreeMap<Ipv4Addr, u32>,
     faults: Vec<Fault>,
@@ -209,7 +207,6 @@ impl NetworkBuilder {
             rec: Recorder::new(scenario),
             nodes: Vec::new(),
             names: Vec::new(),
-            graph: UnGraph::new_undirected(),
             links: Vec::new(),
             addr_owner: BTreeMap::new(),
             faults: Vec::new(),
@@ -223,10 +220,8 @@ impl NetworkBuilder {
             self.addr_owner.entry(*a).or_insert(id);
         }
         self.names.push(info.name);
-        let graph_ix = self.graph.add_node(id);
         self.nodes.push(Node {
             kind,
-            graph_ix,
             rng: rng::stream(self.seed, &key),
             wake_scheduled: None,
         });
@@ -257,17 +252,11 @@ impl NetworkBuilder {
     /// Joins nodes `a` and `b` with a link; `ab` and `ba` are the settings
     /// of each direction.
     pub fn link(&mut self, a: u32, b: u32, ab: LinkParams, ba: LinkParams) {
-        let id = self.links.len() as u32;
         let (na, nb) = (&self.names[a as usize], &self.names[b as usize]);
         let dirs = [
             LinkDir::new(ab, rng::stream(self.seed, &format!("link:{na}->{nb}"))),
             LinkDir::new(ba, rng::stream(self.seed, &format!("link:{nb}->{na}"))),
         ];
-        self.graph.add_edge(
-            self.nodes[a as usize].graph_ix,
-            self.nodes[b as usize].graph_ix,
-            id,
-        );
         self.links.push(Link { ends: [a, b], dirs });
     }
 
@@ -276,38 +265,25 @@ impl NetworkBuilder {
     }
 
     pub fn build(self) -> Network {
-        let n = self.nodes.len();
-        // next_hop[from][to] = (link, direction index)
-        let mut next_hop = vec![vec![None; n]; n];
-        for to in 0..n {
-            let dist = self.distances_to(to as u32);
-            for (from, hops) in next_hop.iter_mut().enumerate() {
-                if from == to || dist[from] == u64::MAX {
-                    continue;
-                }
-                let g = self.nodes[from].graph_ix;
-                let best = self
-                    .graph
-                    .edges(g)
-                    .filter_map(|e| {
-                        let link = *e.weight();
-                        let l = &self.links[link as usize];
-                        let dir = usize::from(l.ends[0] != from as u32);
-                        let other = l.ends[1 - dir] as usize;
-                        let w = l.dirs[dir].params.delay.as_nanos().max(1);
-                        (dist[other] != u64::MAX && dist[other].saturating_add(w) == dist[from])
-                            .then_some((link, dir as u8))
-                    })
-                    .min();
-                hops[to] = best;
-            }
-        }
+        let routes = Routes::new(
+            self.nodes.len(),
+            self.links.iter().map(|l| {
+                (
+                    l.ends,
+                    [
+                        l.dirs[0].params.delay.as_nanos(),
+                        l.dirs[1].params.delay.as_nanos(),
+                    ],
+                )
+            }),
+        );
+        let busy = vec![false; self.nodes.len()];
         Network {
             now: Instant::ZERO,
             queue: EventQueue::default(),
             nodes: self.nodes,
             links: self.links,
-            next_hop,
+            routes,
             addr_owner: self.addr_owner,
             rec: self.rec,
             faults: self.faults.into_iter().map(|f| (f, 0, 0)).collect(),
@@ -315,33 +291,9 @@ impl NetworkBuilder {
             out: Vec::new(),
             started: false,
             in_flight: 0,
+            busy,
+            busy_hosts: 0,
         }
-    }
-
-    /// Shortest distances (sum of link delays) from every node to `to`.
-    fn distances_to(&self, to: u32) -> Vec<u64> {
-        let n = self.nodes.len();
-        let mut dist = vec![u64::MAX; n];
-        dist[to as usize] = 0;
-        // Bellman-Ford style relaxation: topologies are small, and this
-        // keeps tie-breaking independent of heap order.
-        for _ in 0..n {
-            let mut changed = false;
-            for l in &self.links {
-                for dir in 0..2 {
-                    let (u, v) = (l.ends[dir] as usize, l.ends[1 - dir] as usize);
-                    let w = l.dirs[dir].params.delay.as_nanos().max(1);
-                    if dist[v] != u64::MAX && dist[v].saturating_add(w) < dist[u] {
-                        dist[u] = dist[v] + w;
-                        changed = true;
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        dist
     }
 }
 
@@ -352,7 +304,7 @@ pub struct Network {
     queue: EventQueue<Ev>,
     nodes: Vec<Node>,
     links: Vec<Link>,
-    next_hop: Vec<Vec<Option<(u32, u8)>>>,
+    routes: Routes,
     addr_owner: BTreeMap<Ipv4Addr, u32>,
     rec: Recorder,
     /// Each fault with how many segments it has matched and acted on.
@@ -361,6 +313,11 @@ pub struct Network {
     out: Vec<Outgoing>,
     started: bool,
     in_flight: usize,
+    /// Each host's [`HostStack::busy`] as of its last callback, and how
+    /// many are busy: asking every host after every event would make a run
+    /// with N hosts O(N) per event.
+    busy: Vec<bool>,
+    busy_hosts: usize,
 }
 
 /// Bounds that stop a run.
@@ -406,6 +363,7 @@ impl Network {
         let mut events = 0u64;
         loop {
             if self.in_flight == 0 && !self.any_busy() {
+                debug_assert!(!self.any_busy_scan(), "a host's busy flag is stale");
                 return EndReason::Quiescent;
             }
             let Some(t) = self.queue.peek_time() else {
@@ -454,6 +412,12 @@ impl Network {
     }
 
     fn any_busy(&self) -> bool {
+        self.busy_hosts > 0
+    }
+
+    /// Whether some host is busy, asking each: [`Network::any_busy`]
+    /// without the bookkeeping, to check it in debug builds.
+    fn any_busy_scan(&self) -> bool {
         self.nodes.iter().any(|n| match &n.kind {
             NodeKind::Host(h) => h.busy(),
             NodeKind::Router(_) => false,
@@ -486,7 +450,26 @@ impl Network {
             self.originate(node, o.packet, o.seg);
         }
         self.out = out;
+        self.update_busy(node);
         self.schedule_wake(node);
+    }
+
+    /// Refreshes `node`'s busy flag after a callback (only callbacks
+    /// change what a host is doing).
+    fn update_busy(&mut self, node: u32) {
+        let NodeKind::Host(h) = &self.nodes[node as usize].kind else {
+            return;
+        };
+        let b = h.busy();
+        let slot = &mut self.busy[node as usize];
+        if b != *slot {
+            *slot = b;
+            if b {
+                self.busy_hosts += 1;
+            } else {
+                self.busy_hosts -= 1;
+            }
+        }
     }
 
     fn schedule_wake(&mut self, node: u32) {
@@ -575,7 +558,7 @@ impl Network {
             self.drop(seg, node, DropReason::NoRoute, packet);
             return;
         };
-        let Some((link, dir)) = self.next_hop[node as usize][owner as usize] else {
+        let Some((link, dir)) = self.routes.next_hop(node, owner) else {
             self.drop(seg, node, DropReason::NoRoute, packet);
             return;
         };
@@ -722,6 +705,7 @@ impl Network {
                     self.originate(node, o.packet, o.seg);
                 }
                 self.out = out;
+                self.update_busy(node);
                 self.schedule_wake(node);
                 self.pool.push(packet.bytes);
             }

@@ -95,6 +95,9 @@ pub struct Stack {
     last_ack_sent: BTreeMap<ConnId, Option<netstep_wire::SeqNumber>>,
     /// Connections whose last write did not fit in the send buffer.
     want_writable: std::collections::BTreeSet<ConnId>,
+    /// Connections still doing something (see [`is_open`]), counted from
+    /// the state changes TCP reports, so that asking costs nothing.
+    open_conns: usize,
 }
 
 impl std::fmt::Debug for Stack {
@@ -313,6 +316,7 @@ impl Stack {
             current_segment: None,
             last_ack_sent: BTreeMap::new(),
             want_writable: Default::default(),
+            open_conns: 0,
             bufs: Vec::new(),
         }
     }
@@ -325,16 +329,15 @@ impl Stack {
     /// Connections still doing something: not closed, not in TIME-WAIT
     /// (which only waits out old duplicates).
     fn has_open_connections(&self) -> bool {
-        self.ep.conns().any(|c| {
-            !matches!(
-                self.ep.state(c),
-                None | Some(
-                    netstep_tcp::State::Closed
-                        | netstep_tcp::State::TimeWait
-                        | netstep_tcp::State::Listen
-                )
-            )
-        })
+        debug_assert_eq!(
+            self.open_conns,
+            self.ep
+                .conns()
+                .filter(|&c| self.ep.state(c).is_some_and(is_open))
+                .count(),
+            "the count of open connections follows every state change"
+        );
+        self.open_conns > 0
     }
 
     /// Puts everything TCP wants to send on the wire, then turns TCP's
@@ -454,6 +457,8 @@ impl Stack {
                 to,
                 cause,
             } => {
+                self.open_conns =
+                    self.open_conns + usize::from(is_open(to)) - usize::from(is_open(from));
                 let sock = self.socket_of(now, conn, cx);
                 if let Some(sock) = sock {
                     cx.rec.state_change(
@@ -573,6 +578,15 @@ impl Stack {
         self.conn_socket.insert(conn, sock);
         Some(sock)
     }
+}
+
+/// A connection in this state keeps the run going: not closed, not in
+/// TIME-WAIT (which only waits out old duplicates), not a listener.
+fn is_open(s: netstep_tcp::State) -> bool {
+    !matches!(
+        s,
+        netstep_tcp::State::Closed | netstep_tcp::State::TimeWait | netstep_tcp::State::Listen
+    )
 }
 
 fn state(s: netstep_tcp::State) -> tr::TcpState {
