@@ -66,7 +66,9 @@ struct Geometry {
     sloped: bool,
 }
 
-fn block(app: &App, focused: bool) -> Block<'static> {
+/// The frame and its title; `sloped` is what is drawn (a window too
+/// narrow for the sloped ladder's columns gets the flat one).
+fn block(app: &App, focused: bool, sloped: bool) -> Block<'static> {
     let t = &app.theme;
     let lang = app.lang;
     let filter = match app.filter_name().as_str() {
@@ -80,7 +82,7 @@ fn block(app: &App, focused: bool) -> Block<'static> {
     } else {
         tr(lang, "relative", "相对序号")
     };
-    let slope = if app.sloped {
+    let slope = if sloped {
         tr(lang, "sloped", "倾斜")
     } else {
         tr(lang, "flat", "水平")
@@ -100,7 +102,7 @@ fn block(app: &App, focused: bool) -> Block<'static> {
 }
 
 fn geometry(app: &App, area: Rect) -> Geometry {
-    let inner = block(app, false).inner(area);
+    let inner = block(app, false, false).inner(area);
     let n = app.trace.segments.len();
     let num_w = digits(n).max(1) as u16;
     let last_time = app.trace.segments.last().map(|s| fmt_time(s.time));
@@ -220,8 +222,8 @@ impl Widget for LadderView<'_> {
         let app = self.app;
         let t = &app.theme;
         let focused = app.focus == crate::app::Focus::Ladder;
-        block(app, focused).render(area, buf);
         let g = geometry(app, area);
+        block(app, focused, g.sloped).render(area, buf);
         if g.inner.width < 10 || g.inner.height < 2 {
             return;
         }
