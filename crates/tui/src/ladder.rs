@@ -629,7 +629,7 @@ fn draw_sloped(
     let mut canvas = Canvas::new(Rect::new(
         g.diag_x,
         g.rows_y,
-        g.inner.right().saturating_sub(g.diag_x),
+        g.diag_right.saturating_sub(g.diag_x),
         g.rows_h,
     ));
     for (i, a) in arrows.iter().enumerate() {

@@ -692,6 +692,7 @@ fn the_walkthroughs_credit_shows_in_the_stage_panel_and_the_help() {
         help.contains("Source: ") && help.contains("Esc closes"),
         "{help}"
     );
+    insta::assert_snapshot!("help_with_credit_120x40", screen(&mut app, 120, 40));
     press(&mut app, "?L");
     for _ in 0..30 {
         key(&mut app, KeyCode::Down);
