@@ -46,7 +46,7 @@ fn capture(run: &Run, name: &str, at: CapturePoint) -> (PathBuf, Vec<CapturedPac
     for (k, p) in cap.packets.iter().enumerate() {
         let comment = p.comment.as_deref().unwrap_or_default();
         let n = segment_of(comment).unwrap_or_else(|| panic!("frame {}: {comment:?}", k + 1));
-        let seg = &run.trace.segments[n - 1];
+        let seg = &run.trace.segments.at(n - 1);
         let ip = p.ipv4_payload().expect("Ethernet carrying IPv4");
         let (iph, tcp) = netstep_wire::parse_ipv4_tcp(ip, true)
             .unwrap_or_else(|e| panic!("{name} at {at}, frame {}: {e}", k + 1));
@@ -222,10 +222,10 @@ fn lossless(trace: &Trace) -> bool {
 /// makes it true. `Err` when nothing does.
 fn explain(trace: &Trace, n: usize, flag: &str) -> Result<(), String> {
     let i = n - 1;
-    let seg = &trace.segments[i];
-    let same_flow = |s: &&netstep_trace::Segment| s.conn == seg.conn && s.dir == seg.dir;
+    let seg = &trace.segments.at(i);
+    let same_flow = |s: &netstep_trace::Segment| s.conn == seg.conn && s.dir == seg.dir;
     let lost = |dir_same: bool| {
-        trace.segments[..i].iter().any(|s| {
+        trace.segments.iter().take(i).any(|s| {
             s.conn == seg.conn
                 && (s.dir == seg.dir) == dir_same
                 && matches!(s.fate, Fate::Dropped { .. })
@@ -251,8 +251,10 @@ fn explain(trace: &Trace, n: usize, flag: &str) -> Result<(), String> {
         // one of its flow a window update, whatever made TCP send it.
         "window_update" => {
             seg.is_pure_ack()
-                && trace.segments[..i]
+                && trace
+                    .segments
                     .iter()
+                    .take(i)
                     .rfind(same_flow)
                     .is_some_and(|p| p.window != seg.window)
         }

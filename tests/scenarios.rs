@@ -54,7 +54,7 @@ fn payload_starts(t: &Trace, s: &Segment, prefix: &str) -> bool {
     t.payload(s).starts_with(prefix.as_bytes())
 }
 
-fn from<'a>(t: &'a Trace, node: &'a str) -> impl Iterator<Item = &'a Segment> + 'a {
+fn from<'a>(t: &'a Trace, node: &'a str) -> impl Iterator<Item = Segment> + 'a {
     t.segments
         .iter()
         .filter(move |s| t.node_name(s.from) == node)
@@ -235,7 +235,7 @@ fn passive_ftp_the_client_connects_to_the_port_the_227_names() {
     {
         assert_eq!(t.node_name(s.from), "client", "{l}");
     }
-    assert!(!t.segments.iter().any(|s| payload_starts(t, s, "PORT")));
+    assert!(!t.segments.iter().any(|s| payload_starts(t, &s, "PORT")));
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn two_transfers_use_one_control_and_two_data_connections_on_n_plus_1_and_n_plus
     for &c in &data {
         let conn = &t.conns[c as usize];
         assert_eq!(conn.initiator.addr.port(), 20, "active mode: from port 20");
-        let segs: Vec<&Segment> = t
+        let segs: Vec<Segment> = t
             .segments
             .iter()
             .filter(|s| s.conn == Some(c) && s.retransmission.is_none())
@@ -274,18 +274,18 @@ fn two_transfers_use_one_control_and_two_data_connections_on_n_plus_1_and_n_plus
         assert!(close[1].is_pure_ack() && close[3].is_pure_ack());
         assert!(close[2].flags.fin());
     }
-    let ports: Vec<&Segment> = from(t, "client")
+    let ports: Vec<Segment> = from(t, "client")
         .filter(|s| payload_starts(t, s, "PORT "))
         .collect();
     assert_eq!(ports.len(), 2);
     assert!(payload_starts(
         t,
-        ports[0],
+        &ports[0],
         "PORT 192,168,120,168,200,100\r\n"
     ));
     assert!(payload_starts(
         t,
-        ports[1],
+        &ports[1],
         "PORT 192,168,120,168,200,101\r\n"
     ));
     // ASCII mode: the 35-byte file arrives as 36 bytes (LF became CRLF).
@@ -302,7 +302,7 @@ fn two_transfers_use_one_control_and_two_data_connections_on_n_plus_1_and_n_plus
 fn two_transfers_with_a_random_allocator_get_unrelated_ports() {
     let run = run_bundled_with("two-transfers", &["host.client.tcp.ephemeral=random"]);
     let t = &run.trace;
-    let ctl = t.segments[0].src.port();
+    let ctl = t.segments.at(0).src.port();
     let data: Vec<u16> = conns_labelled(t, "data")
         .iter()
         .map(|&c| t.conns[c as usize].responder.addr.port())
@@ -319,12 +319,12 @@ fn nat_breaks_active_nothing_from_outside_reaches_the_private_address() {
     let private = Ipv4Addr::new(10, 0, 0, 2);
     // PORT carries the private address: the NAT has no FTP helper.
     assert!(
-        from(t, "client").any(|s| payload_starts(t, s, "PORT 10,0,0,2,")),
+        from(t, "client").any(|s| payload_starts(t, &s, "PORT 10,0,0,2,")),
         "{l}"
     );
     // Every segment the server addressed to 10.0.0.2 was dropped, for want
     // of a route; none was delivered.
-    let to_private: Vec<&Segment> = from(t, "server")
+    let to_private: Vec<Segment> = from(t, "server")
         .filter(|s| *s.dst.ip() == private)
         .collect();
     assert!(to_private.len() >= 2, "the SYN and its retries\n{l}");
@@ -347,7 +347,7 @@ fn nat_breaks_active_nothing_from_outside_reaches_the_private_address() {
         .iter()
         .filter(|s| t.node_name(s.from) != "client")
     {
-        assert!(!(*s.dst.ip() == private && delivered(s)), "{l}");
+        assert!(!(*s.dst.ip() == private && delivered(&s)), "{l}");
     }
     // The server saw the client only as the NAT's public address.
     let public = Ipv4Addr::new(203, 0, 113, 1);
@@ -355,13 +355,13 @@ fn nat_breaks_active_nothing_from_outside_reaches_the_private_address() {
         assert_eq!(*s.dst.ip(), public, "{l}");
     }
     let r425 = from(t, "server")
-        .position(|s| payload_starts(t, s, "425 "))
+        .position(|s| payload_starts(t, &s, "425 "))
         .unwrap_or_else(|| panic!("no 425\n{l}"));
     let r425 = &from(t, "server").nth(r425).unwrap();
     assert!(to_private.iter().all(|s| s.time < r425.time));
     // After `passive`, the listing arrives.
     assert!(
-        from(t, "server").any(|s| payload_starts(t, s, "226 ")),
+        from(t, "server").any(|s| payload_starts(t, &s, "226 ")),
         "{l}"
     );
     assert!(
@@ -377,7 +377,7 @@ fn nat_breaks_active_unless_the_nat_has_an_ftp_helper() {
     let t = &run.trace;
     let l = ladder(t);
     assert!(
-        !t.segments.iter().any(|s| payload_starts(t, s, "425")),
+        !t.segments.iter().any(|s| payload_starts(t, &s, "425")),
         "{l}"
     );
     // The first data connection, opened by the server from port 20, is
@@ -387,7 +387,7 @@ fn nat_breaks_active_unless_the_nat_has_an_ftp_helper() {
         .unwrap();
     assert_eq!(syn.src.port(), 20);
     assert_eq!(*syn.dst.ip(), Ipv4Addr::new(203, 0, 113, 1), "{l}");
-    assert!(delivered(syn), "{l}");
+    assert!(delivered(&syn), "{l}");
     assert!(t.events.iter().any(|e| matches!(
         &e.kind,
         EventKind::Rewritten { note, .. } if note.contains("FTP helper rewrote PORT 10,0,0,2")
@@ -399,7 +399,7 @@ fn firewall_blocks_active_syns_back_off_3_then_6_seconds_then_425() {
     let run = run_bundled("firewall-blocks-active");
     let t = &run.trace;
     let l = ladder(t);
-    let syns: Vec<&Segment> = from(t, "server")
+    let syns: Vec<Segment> = from(t, "server")
         .filter(|s| t.conn_label(s) == "data" && s.flags.syn() && !s.flags.ack())
         .collect();
     assert_eq!(syns.len(), 3, "a SYN and two retries\n{l}");
@@ -440,7 +440,7 @@ fn firewall_blocks_active_syns_back_off_3_then_6_seconds_then_425() {
     let passive = &t.conns[data[1] as usize];
     assert_eq!(t.node_name(passive.initiator.node), "client");
     assert!(
-        from(t, "server").any(|s| payload_starts(t, s, "226 ")),
+        from(t, "server").any(|s| payload_starts(t, &s, "226 ")),
         "{l}"
     );
 }
@@ -455,12 +455,12 @@ fn lossy_download_fast_retransmit_rto_and_a_byte_exact_file() {
     let data = conns_labelled(t, "data");
     assert_eq!(data.len(), 1, "{l}");
     let dc = data[0];
-    let server_data: Vec<&Segment> = from(t, "server")
+    let server_data: Vec<Segment> = from(t, "server")
         .filter(|s| s.conn == Some(dc) && s.payload_len > 0)
         .collect();
 
     // The two named losses, and how each was repaired.
-    let lost: Vec<&&Segment> = server_data
+    let lost: Vec<&Segment> = server_data
         .iter()
         .filter(|s| {
             matches!(
@@ -473,7 +473,7 @@ fn lossy_download_fast_retransmit_rto_and_a_byte_exact_file() {
         })
         .collect();
     assert_eq!(lost.len(), 2, "{l}");
-    let retx: Vec<&&Segment> = server_data
+    let retx: Vec<&Segment> = server_data
         .iter()
         .filter(|s| s.retransmission.is_some())
         .collect();
@@ -494,7 +494,7 @@ fn lossy_download_fast_retransmit_rto_and_a_byte_exact_file() {
     // RFC 5681 (2): a duplicate repeats the previous ACK's number AND
     // window; an ACK that only moves the window is a window update.
     let hole = lost[0].seq;
-    let mut prev: Option<&Segment> = None;
+    let mut prev: Option<Segment> = None;
     let mut dups = Vec::new();
     for s in from(t, "client").filter(|s| s.conn == Some(dc) && s.is_pure_ack()) {
         if let Some(p) = prev
@@ -551,7 +551,7 @@ fn lossy_download_fast_retransmit_rto_and_a_byte_exact_file() {
     let mut got = vec![None::<u8>; expected.len()];
     for s in server_data.iter().filter(|s| delivered(s)) {
         let off = s.payload_offset as usize;
-        for (i, &b) in t.payload(s).iter().enumerate() {
+        for (i, &b) in t.payload(*s).iter().enumerate() {
             got[off + i] = Some(b);
         }
     }
@@ -581,11 +581,11 @@ fn port_bounce_is_refused_and_nothing_reaches_the_third_host() {
     let l = ladder(t);
     let mail = Ipv4Addr::new(198, 51, 100, 25);
     assert!(
-        from(t, "attacker").any(|s| payload_starts(t, s, "PORT 198,51,100,25,0,25\r\n")),
+        from(t, "attacker").any(|s| payload_starts(t, &s, "PORT 198,51,100,25,0,25\r\n")),
         "{l}"
     );
     assert!(
-        from(t, "server").any(|s| payload_starts(t, s, "500 Illegal PORT command.")),
+        from(t, "server").any(|s| payload_starts(t, &s, "500 Illegal PORT command.")),
         "{l}"
     );
     for s in &t.segments {
@@ -611,5 +611,5 @@ fn port_bounce_succeeds_against_a_server_without_protection() {
         .unwrap_or_else(|| panic!("no bounce\n{l}"));
     assert_eq!(*smtp.dst.ip(), Ipv4Addr::new(198, 51, 100, 25));
     assert_eq!(smtp.src.port(), 20);
-    assert!(delivered(smtp));
+    assert!(delivered(&smtp));
 }

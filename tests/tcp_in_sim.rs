@@ -317,7 +317,7 @@ fn tshark_counts_the_retransmissions_our_trace_records() {
         return;
     };
     // The capture at the sender holds what it sent and what reached it.
-    let captured: Vec<&netstep_trace::Segment> = t
+    let captured: Vec<netstep_trace::Segment> = t
         .segments
         .iter()
         .filter(|s| s.duplicate_of.is_none())

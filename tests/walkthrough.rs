@@ -104,7 +104,7 @@ fn the_default_scenario_gives_the_reference_ladder() {
         .find(|s| t.conn_label(s) == "data")
         .unwrap();
     assert_eq!((data.src.port(), data.dst.port()), (20, 51300));
-    let ctl = &t.segments[0];
+    let ctl = &t.segments.at(0);
     assert_eq!((ctl.src.port(), ctl.dst.port()), (51299, 21));
 }
 
@@ -134,9 +134,9 @@ fn sequence_and_acknowledgement_numbers_are_consistent() {
         .iter()
         .position(|s| t.payload(s).starts_with(b"USER"))
         .unwrap();
-    assert_eq!(t.rel_seq(&t.segments[user]), Some(1));
-    let len = t.segments[user].payload_len;
-    let ack = &t.segments[user + 1];
+    assert_eq!(t.rel_seq(t.segments.at(user)), Some(1));
+    let len = t.segments.at(user).payload_len;
+    let ack = &t.segments.at(user + 1);
     assert_eq!(t.rel_ack(ack), Some(1 + len));
 }
 

@@ -43,12 +43,13 @@ pub fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
-/// Bytes the trace holds per segment for the player: the segment store
-/// (everything per segment, the sender's variables included), not the
-/// application streams (counted apart).
+/// Bytes the trace holds per segment for the player: the heap bytes of the
+/// segment store (every field of every segment, the sender's variables
+/// included, with its block offsets and any block not yet encoded) over
+/// the number of segments. Application streams are counted apart
+/// (`stream_mib`); a generated stream holds no bytes.
 pub fn trace_bytes_per_segment(t: &Trace) -> f64 {
-    let n = t.segments.len().max(1);
-    (t.segments.capacity() * std::mem::size_of::<netstep_trace::Segment>()) as f64 / n as f64
+    t.segments.heap_bytes() as f64 / t.segments.len().max(1) as f64
 }
 
 pub fn stream_bytes(t: &Trace) -> usize {

@@ -136,7 +136,7 @@ impl<'t> Journeys<'t> {
             let Some(seg) = trace.segments.get(i) else {
                 continue;
             };
-            let cur = rewritten[i].get_or_insert_with(|| Seen::sent(trace, seg));
+            let cur = rewritten[i].get_or_insert_with(|| Seen::sent(trace, &seg));
             if cur.src != *src {
                 // Outbound through a source NAT.
                 let key = (*node, cur.src, cur.dst);
@@ -193,7 +193,7 @@ impl<'t> Journeys<'t> {
     pub fn arrived(&self, trace: &'t Trace, i: usize) -> Seen<'t> {
         match self.rewritten.get(i).and_then(Option::as_ref) {
             Some(s) => s.clone(),
-            None => Seen::sent(trace, &trace.segments[i]),
+            None => Seen::sent(trace, &trace.segments.at(i)),
         }
     }
 }
@@ -243,7 +243,7 @@ fn address_owners(trace: &Trace) -> BTreeMap<Ipv4Addr, u32> {
 pub struct Row<'t> {
     /// 0-based index into `trace.segments`.
     pub index: usize,
-    pub seg: &'t Segment,
+    pub seg: Segment,
     pub stage: Result<u32, Unstaged>,
     /// Where the arrow ends: the host it reached, the node that dropped
     /// it, or (lost on a link) the host it was going to.
@@ -258,6 +258,8 @@ pub struct Row<'t> {
     /// sender knew (absolute when the SYN that set one is not in the run).
     pub rel_seq: u32,
     pub rel_ack: Option<u32>,
+    /// The trace the row was read from (segments are copied out of it).
+    pub trace: std::marker::PhantomData<&'t Trace>,
 }
 
 impl Row<'_> {
@@ -337,12 +339,12 @@ pub fn rows<'t>(trace: &'t Trace, ann: &netstep_trace::Annotation) -> Vec<Row<'t
                 Fate::InFlight => (dest, None, None),
             };
             let rel_seq = isns
-                .own(seg)
+                .own(&seg)
                 .map(|isn| seg.seq.get().wrapping_sub(isn.get()))
                 .or_else(|| trace.rel_seq(seg))
                 .unwrap_or(seg.seq.get());
             let rel_ack = seg.ack.map(|ack| {
-                isns.peer(seg)
+                isns.peer(&seg)
                     .map(|isn| ack.get().wrapping_sub(isn.get()))
                     .or_else(|| trace.rel_ack(seg))
                     .unwrap_or(ack.get())
@@ -357,6 +359,7 @@ pub fn rows<'t>(trace: &'t Trace, ann: &netstep_trace::Annotation) -> Vec<Row<'t
                 arrived,
                 rel_seq,
                 rel_ack,
+                trace: std::marker::PhantomData,
             }
         })
         .collect()

@@ -47,7 +47,7 @@ pub fn write_pcapng<W: Write>(
     let mut writer = PcapngWriter::new(w, LinkType::ETHERNET, 0)?;
     let mut buf = Vec::new();
     for p in &packets {
-        let seg = &trace.segments[p.index];
+        let seg = &trace.segments.at(p.index);
         if trace.payload(seg).len() != seg.payload_len as usize {
             return Err(ExportError::MissingPayload {
                 segment: p.index + 1,
@@ -91,7 +91,7 @@ fn select<'t>(
                 time: seg.time,
                 index,
                 arriving: false,
-                seen: Seen::sent(trace, seg),
+                seen: Seen::sent(trace, &seg),
             });
             continue;
         };
@@ -100,7 +100,7 @@ fn select<'t>(
                 time: seg.time,
                 index,
                 arriving: false,
-                seen: Seen::sent(trace, seg),
+                seen: Seen::sent(trace, &seg),
             });
         }
         if let Fate::Delivered { at } = seg.fate
@@ -171,7 +171,7 @@ fn comment(
     at: CapturePoint,
     lang: Lang,
 ) -> String {
-    let seg = &trace.segments[p.index];
+    let seg = &trace.segments.at(p.index);
     let mut parts = Vec::new();
     parts.push(match ann.segments.get(p.index) {
         Some(Ok(n)) => match ann.stage(*n) {

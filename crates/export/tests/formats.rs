@@ -309,7 +309,7 @@ fn pcapng_holds_what_each_point_saw() {
                     .unwrap_or_else(|| panic!("no segment number in {c:?}"));
                 let ip = p.ipv4_payload().unwrap();
                 let (_, tcp) = netstep_wire::parse_ipv4_tcp(ip, true).unwrap();
-                let seg = &trace.segments[n - 1];
+                let seg = &trace.segments.at(n - 1);
                 assert_eq!(tcp.seq_number, seg.seq);
                 assert_eq!(tcp.ack_number, seg.ack);
                 assert_eq!(tcp.wire_flags(), seg.flags);
@@ -383,11 +383,11 @@ fn the_same_run_gives_the_same_bytes() {
 fn an_empty_or_mismatched_run_is_an_error_not_a_panic() {
     let (trace, ann) = fixture();
     let empty = Trace {
-        segments: Vec::new(),
+        segments: Default::default(),
         ..trace.clone()
     };
     let empty_ann = Annotation {
-        segments: Vec::new(),
+        segments: Default::default(),
         ..ann.clone()
     };
     for f in Format::ALL {

@@ -52,7 +52,7 @@ impl Recorder {
                 nodes: Vec::new(),
                 conns: Vec::new(),
                 sockets: Vec::new(),
-                segments: Vec::new(),
+                segments: Default::default(),
                 events: Vec::new(),
                 streams: Vec::new(),
                 end_time: Instant::ZERO,
@@ -294,26 +294,22 @@ impl Recorder {
 
     /// A copy of segment `of` made by a link.
     pub fn duplicate(&mut self, of: u32) -> u32 {
-        let mut s = self.trace.segments[of as usize].clone();
+        let mut s = self.trace.segments.at(of as usize);
         s.duplicate_of = Some(of);
         s.fate = Fate::InFlight;
-        let index = self.trace.segments.len() as u32;
-        self.trace.segments.push(s);
-        index
+        self.trace.segments.push(s)
     }
 
     /// The segment reached host `node` intact at `at`.
     pub fn delivered(&mut self, seg: u32, node: u32, at: Instant) {
-        if let Some(s) = self.trace.segments.get_mut(seg as usize) {
+        self.trace.segments.update(seg as usize, |s| {
             s.fate = Fate::Delivered { at };
             s.to = Some(node);
-        }
+        });
     }
 
     pub fn set_fate(&mut self, seg: u32, fate: Fate) {
-        if let Some(s) = self.trace.segments.get_mut(seg as usize) {
-            s.fate = fate;
-        }
+        self.trace.segments.update(seg as usize, |s| s.fate = fate);
     }
 
     pub fn event(&mut self, time: Instant, kind: EventKind) {
@@ -356,6 +352,8 @@ impl Recorder {
     }
 
     pub fn finish(mut self, end: Instant, reason: EndReason) -> Trace {
+        self.trace.segments.seal_all();
+        self.trace.segments.shrink_to_fit();
         self.trace.end_time = end;
         self.trace.end_reason = reason;
         self.trace

@@ -9,8 +9,10 @@ pub mod json;
 pub mod matcher;
 pub mod model;
 pub mod pattern;
+pub mod segments;
 pub mod walkthrough;
 
 pub use matcher::{FlagSet, Matcher};
 pub use model::*;
+pub use segments::Segments;
 pub use walkthrough::{Annotation, Stage, StageResult, Unstaged, Walkthrough, annotate};

@@ -320,10 +320,10 @@ pub fn first_ack_of(
 ) -> Option<usize> {
     let conn = conn?;
     let peer = named_peer_segment(trace, what, conn, 1 - (dir & 1))?;
-    let p = &trace.segments[peer];
+    let p = &trace.segments.at(peer);
     let end = p.seq + p.seq_len() as usize;
     (peer + 1..=limit.min(trace.segments.len().saturating_sub(1))).find(|&i| {
-        let s = &trace.segments[i];
+        let s = &trace.segments.at(i);
         s.conn == Some(conn)
             && s.dir == dir
             && s.duplicate_of.is_none()

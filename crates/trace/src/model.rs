@@ -79,8 +79,10 @@ pub struct Trace {
     /// Sockets (one end of a connection, or a listener), in order of creation.
     pub sockets: Vec<SocketInfo>,
     /// Every transmission, in order of sending (retransmissions and link
-    /// duplicates included, each as its own segment).
-    pub segments: Vec<Segment>,
+    /// duplicates included, each as its own segment), stored compactly:
+    /// read them with `at`, `get` and `iter`, which hand out [`Segment`]
+    /// values (see [`crate::segments`]).
+    pub segments: crate::segments::Segments,
     /// Everything else that happened, in time order (ties in the order the
     /// simulator did them).
     pub events: Vec<Event>,
@@ -233,8 +235,10 @@ impl Stream {
     }
 }
 
-/// One transmitted segment, as its sender put it on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One transmitted segment, as its sender put it on the wire. A plain
+/// value (`Copy`): the trace stores segments compactly and hands them out
+/// by value ([`crate::Segments`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     pub time: Instant,
     /// Sending node.
@@ -572,9 +576,12 @@ mod bytes_as_text {
     }
 }
 
+/// The methods that take a segment accept it by value or by reference
+/// (segments come out of [`crate::Segments`] as values).
 impl Trace {
     /// The payload bytes of a segment, from its sender's stream.
-    pub fn payload(&self, seg: &Segment) -> &[u8] {
+    pub fn payload(&self, seg: impl std::borrow::Borrow<Segment>) -> &[u8] {
+        let seg = seg.borrow();
         if seg.payload_len == 0 {
             return &[];
         }
@@ -596,13 +603,15 @@ impl Trace {
 
     /// The sequence number relative to its sender's ISN, as Wireshark shows
     /// it (the SYN is 0, the first data byte 1).
-    pub fn rel_seq(&self, seg: &Segment) -> Option<u32> {
+    pub fn rel_seq(&self, seg: impl std::borrow::Borrow<Segment>) -> Option<u32> {
+        let seg = seg.borrow();
         let isn = self.isn(seg.conn?, seg.dir)?;
         Some(seg.seq.get().wrapping_sub(isn.get()))
     }
 
     /// The acknowledgement number relative to the receiver's ISN.
-    pub fn rel_ack(&self, seg: &Segment) -> Option<u32> {
+    pub fn rel_ack(&self, seg: impl std::borrow::Borrow<Segment>) -> Option<u32> {
+        let seg = seg.borrow();
         let isn = self.isn(seg.conn?, 1 - (seg.dir & 1))?;
         Some(seg.ack?.get().wrapping_sub(isn.get()))
     }
@@ -626,7 +635,8 @@ impl Trace {
 
     /// The connection's label, or `-` for a segment outside any connection
     /// (an RST to a closed port).
-    pub fn conn_label(&self, seg: &Segment) -> &str {
+    pub fn conn_label(&self, seg: impl std::borrow::Borrow<Segment>) -> &str {
+        let seg = seg.borrow();
         seg.conn
             .and_then(|c| self.conns.get(c as usize))
             .map_or("-", |c| c.label.as_str())

@@ -121,8 +121,8 @@ pub fn annotate(trace: &Trace, walkthrough: &Walkthrough) -> Annotation {
             let wants_retx = m.retransmission == Some(true);
             let pick = m.select(trace, n, |i| {
                 stage_of[i].is_none()
-                    && trace.segments[i].duplicate_of.is_none()
-                    && (wants_retx || trace.segments[i].retransmission.is_none())
+                    && trace.segments.at(i).duplicate_of.is_none()
+                    && (wants_retx || trace.segments.at(i).retransmission.is_none())
             });
             match pick {
                 Some(i) => {
@@ -246,8 +246,8 @@ fn explain_missing_ack(trace: &Trace, n: u32, m: &Matcher) -> Option<Text> {
             ),
         ));
     };
-    let a = &trace.segments[ack];
-    let p = &trace.segments[peer];
+    let a = &trace.segments.at(ack);
+    let p = &trace.segments.at(peer);
     let arrived = match p.fate {
         crate::model::Fate::Delivered { at } => at,
         _ => p.time,

@@ -314,10 +314,10 @@ impl App {
     }
 
     /// A segment, counted when tests watch what a frame touches.
-    pub(crate) fn seg(&self, i: usize) -> &Segment {
+    pub(crate) fn seg(&self, i: usize) -> Segment {
         #[cfg(test)]
         self.touched.set(self.touched.get() + 1);
-        &self.trace.segments[i]
+        self.trace.segments.at(i)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -465,20 +465,23 @@ impl App {
             }
             PlayMode::RealTime => {
                 self.play.carry_ns += scale(elapsed);
-                let now = self.trace.segments[self.cursor].time;
+                let now = self.trace.segments.at(self.cursor).time;
                 let target_ns = (now.as_nanos() as u128 + self.play.carry_ns).min(u64::MAX as u128);
                 let target = netstep_wire::Instant::from_nanos(target_ns as u64);
                 // The last row sent at or before the target time.
                 let after = match &self.current_filter().rows {
                     Some(rows) => {
-                        rows.partition_point(|&r| self.trace.segments[r as usize].time <= target)
+                        rows.partition_point(|&r| self.trace.segments.at(r as usize).time <= target)
                     }
                     None => self.trace.segments.partition_point(|s| s.time <= target),
                 };
                 let new_pos = after.saturating_sub(1).max(pos);
                 if new_pos > pos {
                     let seg = self.row_seg(new_pos);
-                    let spent = self.trace.segments[seg]
+                    let spent = self
+                        .trace
+                        .segments
+                        .at(seg)
                         .time
                         .saturating_since(now)
                         .as_nanos();
@@ -702,7 +705,7 @@ impl App {
         let len = self.rows_len();
         let hits: Vec<u32> = (0..len)
             .map(|p| self.row_seg(p))
-            .filter(|&s| q.matches(&self.trace, &self.trace.segments[s]))
+            .filter(|&s| q.matches(&self.trace, &self.trace.segments.at(s)))
             .map(|s| s as u32)
             .collect();
         self.search.hits = hits;

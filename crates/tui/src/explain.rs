@@ -394,7 +394,7 @@ mod tests {
     fn sums_match_the_brief() {
         let (t, _) = fixture::walkthrough_run();
         // #10 PASS: seq 15 = 1 + 14 bytes of USER.
-        let pass = &t.segments[9];
+        let pass = &t.segments.at(9);
         let s = seq(&t, pass);
         assert_eq!(s.rel, Some(15));
         assert_eq!(
@@ -403,7 +403,7 @@ mod tests {
         );
         assert_eq!(s.abs_sum.get(Lang::En), "= ISN 1022640128 + 15");
         // #7 the server's ACK of USER: ack 15 = 1 + 14 bytes received.
-        let a = ack(&t, &t.segments[6]).unwrap();
+        let a = ack(&t, &t.segments.at(6)).unwrap();
         assert_eq!(a.rel, Some(15));
         assert!(
             a.rel_sum
@@ -411,7 +411,7 @@ mod tests {
                 .starts_with("= 1 (SYN) + 14 bytes received: `USER student\\r\\n`")
         );
         // #37 the last ACK covers the client's FIN.
-        let last = ack(&t, &t.segments[36]).unwrap();
+        let last = ack(&t, &t.segments.at(36)).unwrap();
         assert!(
             last.rel_sum
                 .get(Lang::En)
@@ -419,25 +419,25 @@ mod tests {
             "{last:?}"
         );
         // The SYN's sequence number is the ISN.
-        assert_eq!(seq(&t, &t.segments[0]).rel, Some(0));
+        assert_eq!(seq(&t, &t.segments.at(0)).rel, Some(0));
     }
 
     #[test]
     fn causes_name_the_timer_and_the_retransmission() {
         let (t, _) = fixture::walkthrough_run();
-        let w = why(&t, &t.segments[4]);
+        let w = why(&t, &t.segments.at(4));
         assert_eq!(
             w[0].get(Lang::En),
             "the delayed-ACK timer (200ms) fired with nothing to send: a bare ACK"
         );
         let (t, _) = fixture::lossy_run();
-        let w = why(&t, &t.segments[6]);
+        let w = why(&t, &t.segments.at(6));
         assert!(
             w[0].get(Lang::En)
                 .starts_with("retransmission after RTO #1 of segment #6")
         );
         assert!(
-            fate(&t, &t.segments[5])
+            fate(&t, &t.segments.at(5))
                 .get(Lang::En)
                 .starts_with("LOST at router")
         );

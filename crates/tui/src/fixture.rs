@@ -842,7 +842,7 @@ impl Recorder {
             .items
             .iter()
             .find_map(|(_, it)| match it {
-                Item::Seg(id, s) if *id == of => Some((**s).clone()),
+                Item::Seg(id, s) if *id == of => Some(**s),
                 _ => None,
             })
             .expect("retransmit of a recorded segment");
@@ -1033,7 +1033,7 @@ impl Recorder {
             nodes: self.nodes,
             conns: self.conns,
             sockets: self.sockets,
-            segments,
+            segments: segments.into(),
             events,
             streams: self.streams,
             end_time: end,
@@ -1378,19 +1378,19 @@ mod tests {
         assert_eq!(&stage[..6], &[1, 1, 1, 2, 3, 4]);
         assert_eq!(&stage[17..22], &[16, 16, 16, 17, 17]);
         assert_eq!(stage[36], 32);
-        let port = &t.segments[13];
+        let port = &t.segments.at(13);
         assert_eq!(t.payload(port), b"PORT 192,168,120,168,200,100\r\n");
         assert_eq!(t.rel_seq(port), Some(29));
-        assert_eq!(t.rel_ack(&t.segments[36]), Some(77));
+        assert_eq!(t.rel_ack(t.segments.at(36)), Some(77));
     }
 
     #[test]
     fn lossy_run_retransmits_user() {
         let (t, a) = lossy_run();
         assert_eq!(t.segments.len(), 38);
-        let lost = &t.segments[5];
+        let lost = &t.segments.at(5);
         assert!(matches!(lost.fate, Fate::Dropped { node: 1, .. }));
-        let retx = &t.segments[6];
+        let retx = &t.segments.at(6);
         assert_eq!(retx.seq, lost.seq);
         assert_eq!(retx.retransmission.and_then(|r| r.of_segment), Some(5));
         assert_eq!(a.stage_of(5), Some(4));
@@ -1413,6 +1413,7 @@ mod tests {
         assert_eq!(t.segments.len(), 3 * SESSION_SEGMENTS);
         assert_eq!(a.segments.len(), t.segments.len());
         assert!(a.complete());
-        assert!(t.segments.windows(2).all(|w| w[0].time <= w[1].time));
+        let times: Vec<_> = t.segments.iter().map(|s| s.time).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
     }
 }

@@ -242,7 +242,7 @@ impl Widget for LadderView<'_> {
         let bottom = (g.top + usize::from(g.rows_h)).min(len);
         // The rows on screen: (row, segment index, segment), each segment
         // looked at once.
-        let shown: Vec<(usize, usize, &Segment)> = (g.top..bottom)
+        let shown: Vec<(usize, usize, Segment)> = (g.top..bottom)
             .map(|pos| {
                 let index = app.row_seg(pos);
                 (pos, index, app.seg(index))
@@ -253,7 +253,7 @@ impl Widget for LadderView<'_> {
             draw_sloped(app, &g, &cols, &shown, buf);
         } else {
             for &(pos, index, seg) in &shown {
-                draw_row(app, &g, &cols, row_y(&g, pos), index, seg, buf);
+                draw_row(app, &g, &cols, row_y(&g, pos), index, &seg, buf);
             }
         }
         let hits = &app.search.hits;
@@ -585,7 +585,7 @@ fn draw_sloped(
     app: &App,
     g: &Geometry,
     cols: &[u16],
-    shown: &[(usize, usize, &Segment)],
+    shown: &[(usize, usize, Segment)],
     buf: &mut Buffer,
 ) {
     let t = &app.theme;
@@ -614,14 +614,14 @@ fn draw_sloped(
         .chain(shown.iter().copied());
     let arrows: Vec<Arrow> = rows
         .filter_map(|(pos, index, seg)| {
-            let (xa, end) = arrow_ends(app, g, cols, seg)?;
+            let (xa, end) = arrow_ends(app, g, cols, &seg)?;
             Some(Arrow {
                 index,
                 y0: screen_y(pos),
                 y1: screen_y(flight.land(pos)),
                 xa,
                 end,
-                style: style_of(index, seg),
+                style: style_of(index, &seg),
             })
         })
         .collect();
@@ -670,7 +670,7 @@ fn draw_sloped(
         } else {
             t.conn(app.trace.conn_label(seg), seg.conn)
         };
-        let text = truncate(&label(app, index, seg), room);
+        let text = truncate(&label(app, index, &seg), room);
         buf.set_string(label_x, row_y(g, pos), text, style);
     }
     for a in &arrows {
@@ -684,7 +684,7 @@ fn draw_sloped(
         }
     }
     for &(pos, index, seg) in shown {
-        draw_numbers(app, g, row_y(g, pos), index, seg, buf);
+        draw_numbers(app, g, row_y(g, pos), index, &seg, buf);
     }
 }
 

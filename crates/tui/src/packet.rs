@@ -99,7 +99,7 @@ mod tests {
     fn rebuilt_bytes_parse_back_to_the_segment() {
         let (t, _) = fixture::walkthrough_run();
         for seg in &t.segments {
-            let p = Packet::build(&t, seg).expect("every fixture segment fits");
+            let p = Packet::build(&t, &seg).expect("every fixture segment fits");
             let (ip, tcp) = netstep_wire::parse_ipv4_tcp(&p.bytes, true).expect("valid checksums");
             assert_eq!(ip.ttl, seg.ttl);
             assert_eq!(tcp.seq_number, seg.seq);
@@ -107,10 +107,10 @@ mod tests {
             assert_eq!(tcp.wire_flags(), seg.flags);
             assert_eq!(tcp.payload, t.payload(seg));
         }
-        let syn = Packet::build(&t, &t.segments[0]).unwrap();
+        let syn = Packet::build(&t, &t.segments.at(0)).unwrap();
         assert_eq!(syn.tcp_header, 24);
         assert_eq!(&syn.bytes[syn.range(FieldId::Options)], &[2, 4, 0x05, 0xb4]);
-        let port = Packet::build(&t, &t.segments[13]).unwrap();
+        let port = Packet::build(&t, &t.segments.at(13)).unwrap();
         assert_eq!(&port.bytes[port.range(FieldId::Payload)][..4], b"PORT");
         assert_eq!(port.range(FieldId::Seq), 24..28);
     }

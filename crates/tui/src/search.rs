@@ -61,7 +61,7 @@ mod tests {
         let hits = |q: &str| -> Vec<usize> {
             let q = Query::new(q);
             (0..t.segments.len())
-                .filter(|&i| q.matches(&t, &t.segments[i]))
+                .filter(|&i| q.matches(&t, &t.segments.at(i)))
                 .collect()
         };
         assert_eq!(hits("user"), vec![5]);

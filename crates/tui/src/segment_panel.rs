@@ -168,14 +168,14 @@ fn build(app: &App, width: usize) -> Built {
         Span::styled(crate::ladder::fmt_time(seg.time) + "s", t.dim),
     ]));
     let why_label = tr(lang, "why: ", "原因：");
-    for w in explain::why(trace, seg) {
+    for w in explain::why(trace, &seg) {
         out.para(
             &format!("{why_label}{}", w.get(lang)),
             crate::text::width(why_label),
             t.base,
         );
     }
-    let fate = explain::fate(trace, seg);
+    let fate = explain::fate(trace, &seg);
     let fate_style = if matches!(seg.fate, netstep_trace::Fate::Dropped { .. }) {
         t.dropped
     } else {
@@ -184,12 +184,12 @@ fn build(app: &App, width: usize) -> Built {
     out.para(fate.get(lang), 2, fate_style);
     let fixed = std::mem::take(&mut out.lines);
 
-    let packet = Packet::build(trace, seg);
-    ip_fields(app, seg, packet.as_ref(), &mut out);
-    tcp_fields(app, seg, packet.as_ref(), &mut out);
-    ftp_lines(app, seg, &mut out);
+    let packet = Packet::build(trace, &seg);
+    ip_fields(app, &seg, packet.as_ref(), &mut out);
+    tcp_fields(app, &seg, packet.as_ref(), &mut out);
+    ftp_lines(app, &seg, &mut out);
     match &packet {
-        Some(p) => hex(app, seg, p, &mut out),
+        Some(p) => hex(app, &seg, p, &mut out),
         None => out.para(
             tr(
                 lang,

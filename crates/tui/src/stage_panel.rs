@@ -187,7 +187,7 @@ fn stage_lines(
             };
             let from = app.trace.node_name(seg.from);
             let to = seg.to.map_or("?", |n| app.trace.node_name(n));
-            let label = crate::ladder::label(app, s, seg);
+            let label = crate::ladder::label(app, s, &seg);
             let text = format!("{mark} #{:<3} {from} → {to}  {label}", s + 1);
             push_wrapped(lines, &text, width, 7, style);
         }

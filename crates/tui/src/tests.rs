@@ -472,18 +472,22 @@ fn odd_segments_do_not_panic() {
     // Segments outside any connection, to unknown nodes, dropped at
     // unknown nodes, in flight, pointing past their streams; an annotation
     // shorter than the trace.
-    t.segments[3].conn = None;
-    t.segments[4].conn = Some(99);
-    t.segments[5].to = None;
-    t.segments[6].from = 42;
-    t.segments[7].fate = netstep_trace::Fate::Dropped {
-        at: t.segments[7].time,
-        node: 77,
-        reason: netstep_trace::DropReason::Filtered,
-    };
-    t.segments[8].fate = netstep_trace::Fate::InFlight;
-    t.segments[9].payload_offset = u64::MAX - 3;
-    t.segments[10].payload_len = 100_000;
+    t.segments.update(3, |s| s.conn = None);
+    t.segments.update(4, |s| s.conn = Some(99));
+    t.segments.update(5, |s| s.to = None);
+    t.segments.update(6, |s| s.from = 42);
+    t.segments.update(7, |s| {
+        s.fate = netstep_trace::Fate::Dropped {
+            at: s.time,
+            node: 77,
+            reason: netstep_trace::DropReason::Filtered,
+        }
+    });
+    t.segments
+        .update(8, |s| s.fate = netstep_trace::Fate::InFlight);
+    t.segments.update(9, |s| s.payload_offset = u64::MAX - 3);
+    t.segments.update(10, |s| s.payload_len = 100_000);
+    t.segments.seal_all();
     t.conns[1].initiator_isn = None;
     t.sockets[2].node = 55;
     let mut a = a;
@@ -707,11 +711,11 @@ fn a_frame_of_a_huge_trace_in_long_flight_stays_bounded() {
     // each row. A frame looks at its rows and a bounded number of arrows
     // from above, however many are in flight.
     let (mut t, a) = fixture::huge_run(100_000);
-    for seg in &mut t.segments {
+    t.segments.update_all(|seg| {
         if let netstep_trace::Fate::Delivered { at } = &mut seg.fate {
             *at = seg.time + netstep_wire::Duration::from_secs(60);
         }
-    }
+    });
     let n = t.segments.len();
     let mut app = App::new(t, a, PlayOptions::default());
     for target in [0, n / 2, n - 1] {

@@ -188,7 +188,7 @@ pub fn fixture_with(payload: &[u8]) -> (Trace, Annotation) {
             streams: [Some(0), None],
         }],
         sockets: Vec::new(),
-        segments,
+        segments: segments.into(),
         events: Vec::new(),
         streams: vec![Stream {
             conn: 0,

@@ -1,0 +1,1375 @@
+//! The trace's segments, stored compactly: about 8 bytes a segment in a
+//! bulk transfer instead of the 216 of a [`Segment`] value.
+//!
+//! Segments are kept in blocks of [`BLOCK`]. A block is encoded once its
+//! segments are final (every one delivered or dropped, or the run over):
+//! each segment as the differences from the segment it most resembles (an
+//! earlier one of the same connection, direction and sender in the block,
+//! named by its distance), field by field, as variable-length integers.
+//! What TCP makes predictable costs nothing: the next sequence number is
+//! the previous one plus its length, the IP ident counts up, SND.NXT
+//! follows the segment, RCV.NXT is the acknowledgement number, and most
+//! variables do not change from one segment to the next. A block names no
+//! other block, so reading a segment decodes at most its block.
+//!
+//! Blocks still waiting for a fate stay as [`Segment`] values: a segment's
+//! fate and (on arrival) its receiving host change after it is sent.
+//!
+//! Reading: [`Segments::at`] and [`Segments::get`] decode the block (the
+//! last block decoded is kept per thread, so walking neighbours is cheap);
+//! [`Segments::iter`] decodes each block once. Segments come out by value.
+//!
+//! What a segment costs in memory is [`Segments::heap_bytes`]: the encoded
+//! blocks, their offsets and the blocks not yet encoded. Payload bytes are
+//! not here: segments point into the application streams.
+
+use crate::model::{
+    AckReason, ConnVars, DropReason, Fate, Retransmission, RetxKind, RstReason, SegCause, Segment,
+};
+use netstep_wire::{Duration, Instant, SeqNumber, TcpFlags, TcpOptions};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Segments per block.
+pub const BLOCK: usize = 32;
+
+/// Every store gets an identity, so the per-thread decoding cache never
+/// mistakes one store (or one state of a store) for another.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn fresh_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+#[derive(Debug, Clone, Default)]
+struct OpenBlock {
+    segs: Vec<Segment>,
+    /// How many of them are still in flight.
+    in_flight: u32,
+}
+
+/// The segments of a trace, in order of sending. See the module docs.
+pub struct Segments {
+    len: usize,
+    /// Encoded blocks, back to back (in the order they were sealed).
+    bytes: Vec<u8>,
+    /// Where each sealed block starts in `bytes` (and its length); an open
+    /// block's entry is unused.
+    spans: Vec<(u64, u32)>,
+    /// Blocks not yet encoded.
+    open: BTreeMap<u32, OpenBlock>,
+    /// Bytes of `bytes` no block uses any more (a block reopened).
+    garbage: usize,
+    /// Identity and version, for the decoding cache.
+    id: u64,
+    version: u64,
+}
+
+impl Default for Segments {
+    fn default() -> Self {
+        Segments::new()
+    }
+}
+
+impl Clone for Segments {
+    fn clone(&self) -> Self {
+        Segments {
+            len: self.len,
+            bytes: self.bytes.clone(),
+            spans: self.spans.clone(),
+            open: self.open.clone(),
+            garbage: self.garbage,
+            id: fresh_id(),
+            version: 0,
+        }
+    }
+}
+
+impl PartialEq for Segments {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for Segments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// How many decoded blocks each thread keeps (most recent first).
+const CACHED_BLOCKS: usize = 8;
+
+/// A decoded block: (store id, store version, block, segments).
+type Cached = (u64, u64, u32, Vec<Segment>);
+
+thread_local! {
+    /// The blocks decoded last, so that reading neighbours, or a small
+    /// trace over and over (the annotator does), decodes each block once.
+    static CACHE: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Segments {
+    pub fn new() -> Segments {
+        Segments {
+            len: 0,
+            bytes: Vec::new(),
+            spans: Vec::new(),
+            open: BTreeMap::new(),
+            garbage: 0,
+            id: fresh_id(),
+            version: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends a segment; returns its index.
+    pub fn push(&mut self, seg: Segment) -> u32 {
+        let i = self.len;
+        let b = (i / BLOCK) as u32;
+        if i.is_multiple_of(BLOCK) {
+            self.spans.push((0, 0));
+            self.open.insert(b, OpenBlock::default());
+        } else if !self.open.contains_key(&b) {
+            self.reopen(b);
+        }
+        self.version += 1;
+        self.len += 1;
+        let block = self.open.get_mut(&b).expect("the last block is open");
+        block.in_flight += u32::from(seg.fate == Fate::InFlight);
+        block.segs.push(seg);
+        self.maybe_seal(b);
+        i as u32
+    }
+
+    /// Changes segment `i` (a fate, a receiving host). Changing a segment
+    /// whose block was already encoded decodes it again: cheap for the
+    /// simulator, which only changes segments still in flight.
+    pub fn update(&mut self, i: usize, f: impl FnOnce(&mut Segment)) {
+        if i >= self.len {
+            return;
+        }
+        let b = (i / BLOCK) as u32;
+        if !self.open.contains_key(&b) {
+            self.reopen(b);
+        }
+        self.version += 1;
+        let block = self.open.get_mut(&b).expect("just opened");
+        let s = &mut block.segs[i % BLOCK];
+        let was = s.fate == Fate::InFlight;
+        f(s);
+        let now = s.fate == Fate::InFlight;
+        block.in_flight = block.in_flight + u32::from(now) - u32::from(was);
+        self.maybe_seal(b);
+    }
+
+    /// Changes every segment (tests and fixtures).
+    pub fn update_all(&mut self, mut f: impl FnMut(&mut Segment)) {
+        let all: Vec<Segment> = self.iter().collect();
+        *self = Segments::new();
+        for mut s in all {
+            f(&mut s);
+            self.push(s);
+        }
+        self.seal_all();
+    }
+
+    /// Encodes every block, in flight or not: the run is over.
+    pub fn seal_all(&mut self) {
+        let open: Vec<u32> = self.open.keys().copied().collect();
+        for b in open {
+            self.seal(b);
+        }
+    }
+
+    /// Frees spare capacity (after the run).
+    pub fn shrink_to_fit(&mut self) {
+        if self.garbage > 0 {
+            self.compact();
+        }
+        self.bytes.shrink_to_fit();
+        self.spans.shrink_to_fit();
+    }
+
+    /// Heap bytes the store uses: encoded blocks, their offsets, and the
+    /// blocks not yet encoded (as `Segment` values).
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.spans.capacity() * std::mem::size_of::<(u64, u32)>()
+            + self
+                .open
+                .values()
+                .map(|b| b.segs.capacity() * std::mem::size_of::<Segment>() + 64)
+                .sum::<usize>()
+    }
+
+    /// Segment `i`, or `None` past the end.
+    pub fn get(&self, i: usize) -> Option<Segment> {
+        if i >= self.len {
+            return None;
+        }
+        self.with_block((i / BLOCK) as u32, |segs| segs.get(i % BLOCK).copied())
+    }
+
+    /// Calls `f` with the segments of block `b`: an open block as it is, an
+    /// encoded one from this thread's cache, decoded first if need be.
+    fn with_block<R>(&self, b: u32, f: impl FnOnce(&[Segment]) -> R) -> R {
+        if let Some(block) = self.open.get(&b) {
+            return f(&block.segs);
+        }
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            let hit = c
+                .iter()
+                .position(|e| e.0 == self.id && e.1 == self.version && e.2 == b);
+            let k = match hit {
+                Some(k) => k,
+                None => {
+                    let mut segs = if c.len() == CACHED_BLOCKS {
+                        c.pop().map(|e| e.3).unwrap_or_default()
+                    } else {
+                        Vec::with_capacity(BLOCK)
+                    };
+                    self.decode_block(b, &mut segs);
+                    c.push((self.id, self.version, b, segs));
+                    c.len() - 1
+                }
+            };
+            if k > 0 {
+                let e = c.remove(k);
+                c.insert(0, e);
+            }
+            f(&c[0].3)
+        })
+    }
+
+    /// Segment `i`.
+    ///
+    /// # Panics
+    /// If `i` is not less than [`Segments::len`], as indexing a slice would.
+    pub fn at(&self, i: usize) -> Segment {
+        match self.get(i) {
+            Some(s) => s,
+            None => panic!("segment index {i} out of range ({} segments)", self.len),
+        }
+    }
+
+    pub fn first(&self) -> Option<Segment> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<Segment> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    /// Every segment in order, each block decoded once.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            store: self,
+            front: 0,
+            back: self.len,
+            front_buf: (u32::MAX, Vec::new()),
+            back_buf: (u32::MAX, Vec::new()),
+        }
+    }
+
+    /// The index of the first segment for which `pred` is false, when
+    /// `pred` is true for a prefix of the segments (as `slice::partition_point`).
+    pub fn partition_point(&self, mut pred: impl FnMut(&Segment) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pred(&self.at(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The segments of block `b`, into `out`.
+    fn decode_block(&self, b: u32, out: &mut Vec<Segment>) {
+        out.clear();
+        if let Some(block) = self.open.get(&b) {
+            out.extend(block.segs.iter().cloned());
+            return;
+        }
+        let first = b as usize * BLOCK;
+        let n = (self.len - first).min(BLOCK);
+        let (start, len) = self.spans[b as usize];
+        let mut r = Reader {
+            buf: &self.bytes[start as usize..start as usize + len as usize],
+            pos: 0,
+        };
+        for k in 0..n {
+            let s = decode_one(&mut r, out, (first + k) as u32);
+            out.push(s);
+        }
+    }
+
+    fn maybe_seal(&mut self, b: u32) {
+        let full = self
+            .open
+            .get(&b)
+            .is_some_and(|block| block.in_flight == 0 && block.segs.len() == BLOCK);
+        if full {
+            self.seal(b);
+        }
+    }
+
+    fn seal(&mut self, b: u32) {
+        let Some(block) = self.open.remove(&b) else {
+            return;
+        };
+        let start = self.bytes.len();
+        let first = b as usize * BLOCK;
+        for (k, s) in block.segs.iter().enumerate() {
+            encode_one(&mut self.bytes, &block.segs[..k], s, (first + k) as u32);
+        }
+        self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
+        self.version += 1;
+    }
+
+    /// Decodes an encoded block back into an open one.
+    fn reopen(&mut self, b: u32) {
+        let mut segs = Vec::with_capacity(BLOCK);
+        self.decode_block(b, &mut segs);
+        self.garbage += self.spans[b as usize].1 as usize;
+        let in_flight = segs.iter().filter(|s| s.fate == Fate::InFlight).count() as u32;
+        self.open.insert(b, OpenBlock { segs, in_flight });
+        self.version += 1;
+    }
+
+    /// Rewrites `bytes` without the blocks that were reopened.
+    fn compact(&mut self) {
+        let mut bytes = Vec::with_capacity(self.bytes.len() - self.garbage);
+        for (b, span) in self.spans.iter_mut().enumerate() {
+            if self.open.contains_key(&(b as u32)) {
+                continue;
+            }
+            let (start, len) = *span;
+            let new_start = bytes.len() as u64;
+            bytes.extend_from_slice(&self.bytes[start as usize..(start + u64::from(len)) as usize]);
+            *span = (new_start, len);
+        }
+        self.bytes = bytes;
+        self.garbage = 0;
+        self.version += 1;
+    }
+}
+
+impl From<Vec<Segment>> for Segments {
+    fn from(v: Vec<Segment>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl FromIterator<Segment> for Segments {
+    fn from_iter<I: IntoIterator<Item = Segment>>(iter: I) -> Self {
+        let mut s = Segments::new();
+        for seg in iter {
+            s.push(seg);
+        }
+        s.seal_all();
+        s
+    }
+}
+
+impl<'a> IntoIterator for &'a Segments {
+    type Item = Segment;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl serde::Serialize for Segments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Segments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<Segment>::deserialize(d)?.into())
+    }
+}
+
+/// The segments of a store in order; see [`Segments::iter`].
+#[derive(Debug)]
+pub struct Iter<'a> {
+    store: &'a Segments,
+    front: usize,
+    back: usize,
+    front_buf: (u32, Vec<Segment>),
+    back_buf: (u32, Vec<Segment>),
+}
+
+impl Iter<'_> {
+    fn fetch(store: &Segments, buf: &mut (u32, Vec<Segment>), i: usize) -> Segment {
+        let b = (i / BLOCK) as u32;
+        if buf.0 != b {
+            store.with_block(b, |segs| {
+                buf.1.clear();
+                buf.1.extend_from_slice(segs);
+            });
+            buf.0 = b;
+        }
+        buf.1[i % BLOCK]
+    }
+}
+
+impl Iterator for Iter<'_> {
+    type Item = Segment;
+    fn next(&mut self) -> Option<Segment> {
+        if self.front >= self.back {
+            return None;
+        }
+        let s = Self::fetch(self.store, &mut self.front_buf, self.front);
+        self.front += 1;
+        Some(s)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+    fn nth(&mut self, n: usize) -> Option<Segment> {
+        self.front = self.front.saturating_add(n).min(self.back);
+        self.next()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Segment> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        Some(Self::fetch(self.store, &mut self.back_buf, self.back))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+// ---------------------------------------------------------------------
+// The encoding of one segment.
+//
+// [distance to the reference segment, 0 for none]
+// [bitmap of the fields that differ from their prediction, LEB128]
+// [time: zigzag difference from the previous segment of the block]
+// [the differing fields, in bit order]
+//
+// The reference is the nearest earlier segment of the block with the same
+// connection, direction and sender; without one, every field is predicted
+// from a zero segment.
+
+mod bit {
+    pub const ACK: u32 = 1 << 0;
+    pub const SND_UNA: u32 = 1 << 1;
+    pub const CWND: u32 = 1 << 2;
+    pub const FATE: u32 = 1 << 3;
+    pub const WINDOW: u32 = 1 << 4;
+    pub const SND_WND: u32 = 1 << 5;
+    pub const SEQ: u32 = 1 << 6;
+    pub const LEN: u32 = 1 << 7;
+    pub const RCV_WND: u32 = 1 << 8;
+    pub const SND_NXT: u32 = 1 << 9;
+    pub const RCV_NXT: u32 = 1 << 10;
+    pub const OFFSET: u32 = 1 << 11;
+    pub const FLAGS: u32 = 1 << 12;
+    pub const CAUSE: u32 = 1 << 13;
+    pub const IDENT: u32 = 1 << 14;
+    pub const SSTHRESH: u32 = 1 << 15;
+    pub const RTO: u32 = 1 << 16;
+    pub const RETX: u32 = 1 << 17;
+    pub const DUP: u32 = 1 << 18;
+    pub const OPTIONS: u32 = 1 << 19;
+    pub const FROM: u32 = 1 << 20;
+    pub const TO: u32 = 1 << 21;
+    pub const CONN: u32 = 1 << 22;
+    pub const SRC: u32 = 1 << 23;
+    pub const DST: u32 = 1 << 24;
+    pub const TTL: u32 = 1 << 25;
+}
+
+fn zero_segment() -> Segment {
+    let a = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0);
+    Segment {
+        time: Instant::ZERO,
+        from: 0,
+        to: None,
+        conn: None,
+        dir: 0,
+        src: a,
+        dst: a,
+        ttl: 0,
+        ip_ident: 0,
+        seq: SeqNumber(0),
+        ack: None,
+        flags: TcpFlags(0),
+        window: 0,
+        options: TcpOptions::NONE,
+        payload_offset: 0,
+        payload_len: 0,
+        cause: SegCause::Other,
+        retransmission: None,
+        duplicate_of: None,
+        fate: Fate::InFlight,
+        vars: ConnVars::default(),
+    }
+}
+
+fn put_var(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_signed(out: &mut Vec<u8>, v: i64) {
+    put_var(out, ((v << 1) ^ (v >> 63)) as u64);
+}
+
+/// The difference `new - old` of two 32-bit sequence-like values, as the
+/// shortest signed step around the circle.
+fn put_wrapping32(out: &mut Vec<u8>, old: u32, new: u32) {
+    put_signed(out, i64::from(new.wrapping_sub(old) as i32));
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> u8 {
+        let b = self.buf.get(self.pos).copied().unwrap_or(0);
+        self.pos += 1;
+        b
+    }
+    fn var(&mut self) -> u64 {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = self.byte();
+            if shift < 64 {
+                v |= u64::from(b & 0x7f) << shift;
+            }
+            if b & 0x80 == 0 {
+                return v;
+            }
+            shift += 7;
+        }
+    }
+    fn signed(&mut self) -> i64 {
+        let v = self.var();
+        ((v >> 1) as i64) ^ -((v & 1) as i64)
+    }
+    fn wrapping32(&mut self, old: u32) -> u32 {
+        old.wrapping_add(self.signed() as i32 as u32)
+    }
+}
+
+fn cause_code(c: SegCause) -> u8 {
+    use SegCause as C;
+    match c {
+        C::Syn => 0,
+        C::SynAck => 1,
+        C::HandshakeAck => 2,
+        C::Data { piggybacked_ack } => 3 + u8::from(piggybacked_ack),
+        C::Fin {
+            piggybacked_ack,
+            with_data,
+        } => 5 + u8::from(piggybacked_ack) + 2 * u8::from(with_data),
+        C::AckNow { reason } => 9 + ack_reason_code(reason),
+        C::DelayedAckTimer => 30,
+        C::WindowUpdate => 31,
+        C::ZeroWindowProbe => 32,
+        C::Rst { reason } => 40 + rst_reason_code(reason),
+        C::Other => 50,
+    }
+}
+
+fn cause_from(code: u8) -> SegCause {
+    use SegCause as C;
+    match code {
+        0 => C::Syn,
+        1 => C::SynAck,
+        2 => C::HandshakeAck,
+        3 | 4 => C::Data {
+            piggybacked_ack: code == 4,
+        },
+        5..=8 => C::Fin {
+            piggybacked_ack: (code - 5) & 1 == 1,
+            with_data: (code - 5) & 2 == 2,
+        },
+        9..=29 => ACK_REASONS
+            .get(usize::from(code - 9))
+            .map_or(C::Other, |&reason| C::AckNow { reason }),
+        30 => C::DelayedAckTimer,
+        31 => C::WindowUpdate,
+        32 => C::ZeroWindowProbe,
+        40..=49 => RST_REASONS
+            .get(usize::from(code - 40))
+            .map_or(C::Other, |&reason| C::Rst { reason }),
+        _ => C::Other,
+    }
+}
+
+const ACK_REASONS: [AckReason; 9] = [
+    AckReason::Fin,
+    AckReason::EveryNth,
+    AckReason::OutOfOrder,
+    AckReason::FillsHole,
+    AckReason::Duplicate,
+    AckReason::Unacceptable,
+    AckReason::Challenge,
+    AckReason::NoDelay,
+    AckReason::Other,
+];
+
+fn ack_reason_code(r: AckReason) -> u8 {
+    match r {
+        AckReason::Fin => 0,
+        AckReason::EveryNth => 1,
+        AckReason::OutOfOrder => 2,
+        AckReason::FillsHole => 3,
+        AckReason::Duplicate => 4,
+        AckReason::Unacceptable => 5,
+        AckReason::Challenge => 6,
+        AckReason::NoDelay => 7,
+        AckReason::Other => 8,
+    }
+}
+
+const RST_REASONS: [RstReason; 5] = [
+    RstReason::ClosedPort,
+    RstReason::Abort,
+    RstReason::BadAck,
+    RstReason::DataAfterClose,
+    RstReason::Other,
+];
+
+fn rst_reason_code(r: RstReason) -> u8 {
+    match r {
+        RstReason::ClosedPort => 0,
+        RstReason::Abort => 1,
+        RstReason::BadAck => 2,
+        RstReason::DataAfterClose => 3,
+        RstReason::Other => 4,
+    }
+}
+
+const DROP_REASONS: [DropReason; 9] = [
+    DropReason::Loss,
+    DropReason::Fault,
+    DropReason::QueueFull,
+    DropReason::Corrupted,
+    DropReason::NoRoute,
+    DropReason::TtlExpired,
+    DropReason::Filtered,
+    DropReason::NoNatMapping,
+    DropReason::NotForUs,
+];
+
+fn drop_reason_code(r: DropReason) -> u8 {
+    match r {
+        DropReason::Loss => 0,
+        DropReason::Fault => 1,
+        DropReason::QueueFull => 2,
+        DropReason::Corrupted => 3,
+        DropReason::NoRoute => 4,
+        DropReason::TtlExpired => 5,
+        DropReason::Filtered => 6,
+        DropReason::NoNatMapping => 7,
+        DropReason::NotForUs => 8,
+    }
+}
+
+/// A fate relative to its segment's sending time: (kind, time after
+/// sending, node). Kind 0 is in flight, 1 delivered, 2 + reason dropped.
+fn fate_parts(f: Fate, time: Instant) -> (u8, i64, u32) {
+    let since = |at: Instant| (at.as_nanos() as i64).wrapping_sub(time.as_nanos() as i64);
+    match f {
+        Fate::InFlight => (0, 0, 0),
+        Fate::Delivered { at } => (1, since(at), 0),
+        Fate::Dropped { at, node, reason } => (2 + drop_reason_code(reason), since(at), node),
+    }
+}
+
+fn fate_from(kind: u8, after: i64, node: u32, time: Instant) -> Fate {
+    let at = Instant::from_nanos((time.as_nanos() as i64).wrapping_add(after) as u64);
+    match kind {
+        0 => Fate::InFlight,
+        1 => Fate::Delivered { at },
+        k => Fate::Dropped {
+            at,
+            node,
+            reason: DROP_REASONS
+                .get(usize::from(k - 2))
+                .copied()
+                .unwrap_or(DropReason::Loss),
+        },
+    }
+}
+
+fn put_retx(out: &mut Vec<u8>, r: Option<Retransmission>, index: u32) {
+    let Some(r) = r else {
+        out.push(0);
+        return;
+    };
+    let (kind, n) = match r.kind {
+        RetxKind::Rto { backoff } => (1, backoff),
+        RetxKind::Fast => (2, 0),
+        RetxKind::PartialAck => (3, 0),
+        RetxKind::Syn { attempt } => (4, attempt),
+    };
+    out.push(kind | if r.of_segment.is_some() { 8 } else { 0 });
+    put_var(out, u64::from(n));
+    if let Some(of) = r.of_segment {
+        put_signed(out, i64::from(index) - i64::from(of));
+    }
+}
+
+fn get_retx(r: &mut Reader<'_>, index: u32) -> Option<Retransmission> {
+    let tag = r.byte();
+    if tag == 0 {
+        return None;
+    }
+    let n = r.var() as u32;
+    let kind = match tag & 7 {
+        1 => RetxKind::Rto { backoff: n },
+        2 => RetxKind::Fast,
+        3 => RetxKind::PartialAck,
+        _ => RetxKind::Syn { attempt: n },
+    };
+    let of_segment = (tag & 8 != 0).then(|| (i64::from(index) - r.signed()) as u32);
+    Some(Retransmission { of_segment, kind })
+}
+
+fn put_addr(out: &mut Vec<u8>, a: SocketAddrV4) {
+    out.extend_from_slice(&a.ip().octets());
+    out.extend_from_slice(&a.port().to_le_bytes());
+}
+
+fn get_addr(r: &mut Reader<'_>) -> SocketAddrV4 {
+    let ip = Ipv4Addr::new(r.byte(), r.byte(), r.byte(), r.byte());
+    let port = u16::from_le_bytes([r.byte(), r.byte()]);
+    SocketAddrV4::new(ip, port)
+}
+
+fn put_options(out: &mut Vec<u8>, o: &TcpOptions, prev: &TcpOptions) {
+    let blocks = o.sack_blocks.iter().flatten().count();
+    let mask = u8::from(o.mss.is_some())
+        | u8::from(o.window_scale.is_some()) << 1
+        | u8::from(o.sack_permitted) << 2
+        | u8::from(o.timestamps.is_some()) << 3
+        | (blocks as u8) << 4;
+    out.push(mask);
+    if let Some(m) = o.mss {
+        put_var(out, u64::from(m));
+    }
+    if let Some(w) = o.window_scale {
+        out.push(w);
+    }
+    if let Some((val, ecr)) = o.timestamps {
+        let (pval, pecr) = prev.timestamps.unwrap_or((0, 0));
+        put_wrapping32(out, pval, val);
+        put_wrapping32(out, pecr, ecr);
+    }
+    // Blocks keep their slots (a `None` between two blocks would move).
+    if blocks > 0 {
+        let slots = o
+            .sack_blocks
+            .iter()
+            .enumerate()
+            .fold(0u8, |m, (k, b)| m | (u8::from(b.is_some()) << k));
+        out.push(slots);
+        for (l, r) in o.sack_blocks.iter().flatten() {
+            put_var(out, u64::from(l.get()));
+            put_var(out, u64::from(r.get()));
+        }
+    }
+}
+
+fn get_options(r: &mut Reader<'_>, prev: &TcpOptions) -> TcpOptions {
+    let mask = r.byte();
+    let mut o = TcpOptions::NONE;
+    if mask & 1 != 0 {
+        o.mss = Some(r.var() as u16);
+    }
+    if mask & 2 != 0 {
+        o.window_scale = Some(r.byte());
+    }
+    o.sack_permitted = mask & 4 != 0;
+    if mask & 8 != 0 {
+        let (pval, pecr) = prev.timestamps.unwrap_or((0, 0));
+        let val = r.wrapping32(pval);
+        let ecr = r.wrapping32(pecr);
+        o.timestamps = Some((val, ecr));
+    }
+    if mask >> 4 != 0 {
+        let slots = r.byte();
+        for k in 0..3 {
+            if slots & (1 << k) != 0 {
+                let left = SeqNumber(r.var() as u32);
+                let right = SeqNumber(r.var() as u32);
+                o.sack_blocks[k] = Some((left, right));
+            }
+        }
+    }
+    o
+}
+
+/// The nearest earlier segment of `block` with the same connection,
+/// direction and sender, as (distance, segment).
+fn reference<'a>(block: &'a [Segment], s: &Segment) -> (u8, Option<&'a Segment>) {
+    for (d, r) in block.iter().rev().enumerate() {
+        if r.conn == s.conn && r.dir == s.dir && r.from == s.from {
+            return ((d + 1) as u8, Some(r));
+        }
+    }
+    (0, None)
+}
+
+fn encode_one(out: &mut Vec<u8>, before: &[Segment], s: &Segment, index: u32) {
+    let zero;
+    let (dist, r) = match reference(before, s) {
+        (d, Some(r)) => (d, r),
+        (_, None) => {
+            zero = zero_segment();
+            (0, &zero)
+        }
+    };
+    let prev_time = before.last().map_or(0, |p| p.time.as_nanos());
+    let v = &s.vars;
+    let rv = &r.vars;
+    let next_seq = r.seq.get().wrapping_add(r.seq_len());
+    let own_end = s.seq.get().wrapping_add(s.seq_len());
+    let pred_offset = if s.payload_len == 0 {
+        0
+    } else {
+        r.payload_offset.wrapping_add(u64::from(r.payload_len))
+    };
+    let pred_rcv_nxt = s.ack.map_or(rv.rcv_nxt, |a| a);
+    let (fk, fa, fnode) = fate_parts(s.fate, s.time);
+    let (rk, ra, rnode) = fate_parts(r.fate, r.time);
+    let mut m = 0u32;
+    let mut set = |cond: bool, b: u32| {
+        if cond {
+            m |= b;
+        }
+    };
+    set(s.ack != r.ack, bit::ACK);
+    set(v.snd_una != rv.snd_una, bit::SND_UNA);
+    set(v.cwnd != rv.cwnd, bit::CWND);
+    set((fk, fa, fnode) != (rk, ra, rnode), bit::FATE);
+    set(s.window != r.window, bit::WINDOW);
+    set(v.snd_wnd != rv.snd_wnd, bit::SND_WND);
+    set(s.seq.get() != next_seq, bit::SEQ);
+    set(s.payload_len != r.payload_len, bit::LEN);
+    set(v.rcv_wnd != rv.rcv_wnd, bit::RCV_WND);
+    set(v.snd_nxt.get() != own_end, bit::SND_NXT);
+    set(v.rcv_nxt != pred_rcv_nxt, bit::RCV_NXT);
+    set(s.payload_offset != pred_offset, bit::OFFSET);
+    set(s.flags != r.flags, bit::FLAGS);
+    set(s.cause != r.cause, bit::CAUSE);
+    set(s.ip_ident != r.ip_ident.wrapping_add(1), bit::IDENT);
+    set(v.ssthresh != rv.ssthresh, bit::SSTHRESH);
+    set(v.rto != rv.rto, bit::RTO);
+    set(s.retransmission.is_some(), bit::RETX);
+    set(s.duplicate_of.is_some(), bit::DUP);
+    set(s.options != r.options, bit::OPTIONS);
+    set(s.from != r.from, bit::FROM);
+    set(s.to != r.to, bit::TO);
+    set(s.conn != r.conn || s.dir != r.dir, bit::CONN);
+    set(s.src != r.src, bit::SRC);
+    set(s.dst != r.dst, bit::DST);
+    set(s.ttl != r.ttl, bit::TTL);
+
+    out.push(dist);
+    put_var(out, u64::from(m));
+    put_signed(
+        out,
+        (s.time.as_nanos() as i64).wrapping_sub(prev_time as i64),
+    );
+    if m & bit::ACK != 0 {
+        match s.ack {
+            None => put_var(out, 0),
+            Some(a) => {
+                let base = r.ack.map_or(0, SeqNumber::get);
+                let d = i64::from(a.get().wrapping_sub(base) as i32);
+                put_var(out, (((d << 1) ^ (d >> 63)) as u64) + 1);
+            }
+        }
+    }
+    if m & bit::SND_UNA != 0 {
+        put_wrapping32(out, rv.snd_una.get(), v.snd_una.get());
+    }
+    if m & bit::CWND != 0 {
+        put_signed(out, i64::from(v.cwnd) - i64::from(rv.cwnd));
+    }
+    if m & bit::FATE != 0 {
+        out.push(fk);
+        put_signed(out, fa);
+        if fk >= 2 {
+            put_var(out, u64::from(fnode));
+        }
+    }
+    if m & bit::WINDOW != 0 {
+        put_var(out, u64::from(s.window));
+    }
+    if m & bit::SND_WND != 0 {
+        put_signed(out, i64::from(v.snd_wnd) - i64::from(rv.snd_wnd));
+    }
+    if m & bit::SEQ != 0 {
+        put_wrapping32(out, next_seq, s.seq.get());
+    }
+    if m & bit::LEN != 0 {
+        put_var(out, u64::from(s.payload_len));
+    }
+    if m & bit::RCV_WND != 0 {
+        put_signed(out, i64::from(v.rcv_wnd) - i64::from(rv.rcv_wnd));
+    }
+    if m & bit::SND_NXT != 0 {
+        put_wrapping32(out, own_end, v.snd_nxt.get());
+    }
+    if m & bit::RCV_NXT != 0 {
+        put_wrapping32(out, pred_rcv_nxt.get(), v.rcv_nxt.get());
+    }
+    if m & bit::OFFSET != 0 {
+        put_signed(out, s.payload_offset.wrapping_sub(pred_offset) as i64);
+    }
+    if m & bit::FLAGS != 0 {
+        out.push(s.flags.0);
+    }
+    if m & bit::CAUSE != 0 {
+        out.push(cause_code(s.cause));
+    }
+    if m & bit::IDENT != 0 {
+        put_var(out, u64::from(s.ip_ident));
+    }
+    if m & bit::SSTHRESH != 0 {
+        put_signed(out, i64::from(v.ssthresh) - i64::from(rv.ssthresh));
+    }
+    if m & bit::RTO != 0 {
+        put_signed(
+            out,
+            (v.rto.as_nanos() as i64).wrapping_sub(rv.rto.as_nanos() as i64),
+        );
+    }
+    if m & bit::RETX != 0 {
+        put_retx(out, s.retransmission, index);
+    }
+    if let Some(of) = s.duplicate_of {
+        put_signed(out, i64::from(index) - i64::from(of));
+    }
+    if m & bit::OPTIONS != 0 {
+        put_options(out, &s.options, &r.options);
+    }
+    if m & bit::FROM != 0 {
+        put_var(out, u64::from(s.from));
+    }
+    if m & bit::TO != 0 {
+        put_var(out, s.to.map_or(0, |t| u64::from(t) + 1));
+    }
+    if m & bit::CONN != 0 {
+        put_var(out, s.conn.map_or(0, |c| u64::from(c) + 1));
+        out.push(s.dir);
+    }
+    if m & bit::SRC != 0 {
+        put_addr(out, s.src);
+    }
+    if m & bit::DST != 0 {
+        put_addr(out, s.dst);
+    }
+    if m & bit::TTL != 0 {
+        out.push(s.ttl);
+    }
+}
+
+fn decode_one(rd: &mut Reader<'_>, before: &[Segment], index: u32) -> Segment {
+    let dist = usize::from(rd.byte());
+    let zero;
+    let r = match dist
+        .checked_sub(1)
+        .and_then(|d| before.len().checked_sub(d + 1))
+    {
+        Some(k) if dist > 0 => &before[k],
+        _ => {
+            zero = zero_segment();
+            &zero
+        }
+    };
+    let prev_time = before.last().map_or(0, |p| p.time.as_nanos());
+    let m = rd.var() as u32;
+    let mut s = *r;
+    s.time = Instant::from_nanos((prev_time as i64).wrapping_add(rd.signed()) as u64);
+    s.retransmission = None;
+    s.duplicate_of = None;
+    s.ip_ident = r.ip_ident.wrapping_add(1);
+    let rv = r.vars;
+    if m & bit::ACK != 0 {
+        let v = rd.var();
+        s.ack = (v != 0).then(|| {
+            let v = v - 1;
+            let d = ((v >> 1) as i64) ^ -((v & 1) as i64);
+            SeqNumber(
+                r.ack
+                    .map_or(0, SeqNumber::get)
+                    .wrapping_add(d as i32 as u32),
+            )
+        });
+    }
+    if m & bit::SND_UNA != 0 {
+        s.vars.snd_una = SeqNumber(rd.wrapping32(rv.snd_una.get()));
+    }
+    if m & bit::CWND != 0 {
+        s.vars.cwnd = (i64::from(rv.cwnd) + rd.signed()) as u32;
+    }
+    let (rk, ra, rnode) = fate_parts(r.fate, r.time);
+    let (mut fk, mut fa, mut fnode) = (rk, ra, rnode);
+    if m & bit::FATE != 0 {
+        fk = rd.byte();
+        fa = rd.signed();
+        fnode = if fk >= 2 { rd.var() as u32 } else { 0 };
+    }
+    if m & bit::WINDOW != 0 {
+        s.window = rd.var() as u16;
+    }
+    if m & bit::SND_WND != 0 {
+        s.vars.snd_wnd = (i64::from(rv.snd_wnd) + rd.signed()) as u32;
+    }
+    let next_seq = r.seq.get().wrapping_add(r.seq_len());
+    s.seq = SeqNumber(if m & bit::SEQ != 0 {
+        rd.wrapping32(next_seq)
+    } else {
+        next_seq
+    });
+    if m & bit::LEN != 0 {
+        s.payload_len = rd.var() as u32;
+    }
+    if m & bit::RCV_WND != 0 {
+        s.vars.rcv_wnd = (i64::from(rv.rcv_wnd) + rd.signed()) as u32;
+    }
+    // Fields predicted from this segment's own header need its flags first;
+    // read the rest of the stream in order, then resolve them.
+    let snd_nxt_delta = (m & bit::SND_NXT != 0).then(|| rd.signed());
+    let rcv_nxt_delta = (m & bit::RCV_NXT != 0).then(|| rd.signed());
+    let offset_delta = (m & bit::OFFSET != 0).then(|| rd.signed());
+    if m & bit::FLAGS != 0 {
+        s.flags = TcpFlags(rd.byte());
+    }
+    if m & bit::CAUSE != 0 {
+        s.cause = cause_from(rd.byte());
+    }
+    if m & bit::IDENT != 0 {
+        s.ip_ident = rd.var() as u16;
+    }
+    if m & bit::SSTHRESH != 0 {
+        s.vars.ssthresh = (i64::from(rv.ssthresh) + rd.signed()) as u32;
+    }
+    if m & bit::RTO != 0 {
+        s.vars.rto =
+            Duration::from_nanos((rv.rto.as_nanos() as i64).wrapping_add(rd.signed()) as u64);
+    }
+    if m & bit::RETX != 0 {
+        s.retransmission = get_retx(rd, index);
+    }
+    if m & bit::DUP != 0 {
+        s.duplicate_of = Some((i64::from(index) - rd.signed()) as u32);
+    }
+    if m & bit::OPTIONS != 0 {
+        s.options = get_options(rd, &r.options);
+    }
+    if m & bit::FROM != 0 {
+        s.from = rd.var() as u32;
+    }
+    if m & bit::TO != 0 {
+        s.to = rd.var().checked_sub(1).map(|t| t as u32);
+    }
+    if m & bit::CONN != 0 {
+        s.conn = rd.var().checked_sub(1).map(|c| c as u32);
+        s.dir = rd.byte();
+    }
+    if m & bit::SRC != 0 {
+        s.src = get_addr(rd);
+    }
+    if m & bit::DST != 0 {
+        s.dst = get_addr(rd);
+    }
+    if m & bit::TTL != 0 {
+        s.ttl = rd.byte();
+    }
+    let own_end = s.seq.get().wrapping_add(s.seq_len());
+    s.vars.snd_nxt = SeqNumber(own_end.wrapping_add(snd_nxt_delta.unwrap_or(0) as i32 as u32));
+    let pred_rcv_nxt = s.ack.map_or(rv.rcv_nxt, |a| a);
+    s.vars.rcv_nxt = SeqNumber(
+        pred_rcv_nxt
+            .get()
+            .wrapping_add(rcv_nxt_delta.unwrap_or(0) as i32 as u32),
+    );
+    let pred_offset = if s.payload_len == 0 {
+        0
+    } else {
+        r.payload_offset.wrapping_add(u64::from(r.payload_len))
+    };
+    s.payload_offset = pred_offset.wrapping_add(offset_delta.unwrap_or(0) as u64);
+    s.fate = fate_from(fk, fa, fnode, s.time);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator of awkward segments: every field
+    /// varies, wraps and repeats in turn.
+    fn arbitrary(n: usize, seed: u64) -> Vec<Segment> {
+        let mut x = seed | 1;
+        let mut rnd = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if m == 0 { x } else { x % m }
+        };
+        let mut out = Vec::new();
+        let mut t = 0u64;
+        for i in 0..n {
+            let mut s = out
+                .last()
+                .cloned()
+                .filter(|_| rnd(3) != 0)
+                .unwrap_or_else(zero_segment);
+            t = t.wrapping_add(rnd(4) * rnd(2_000_000));
+            s.time = Instant::from_nanos(if rnd(50) == 0 { rnd(0) } else { t });
+            s.conn = if rnd(20) == 0 {
+                None
+            } else {
+                Some(rnd(4) as u32)
+            };
+            s.dir = rnd(2) as u8;
+            s.from = rnd(3) as u32;
+            if rnd(4) == 0 {
+                s.to = if rnd(3) == 0 {
+                    None
+                } else {
+                    Some(rnd(5) as u32)
+                };
+            }
+            if rnd(8) == 0 {
+                s.src = SocketAddrV4::new(Ipv4Addr::from(rnd(0) as u32), rnd(0) as u16);
+                s.dst = SocketAddrV4::new(Ipv4Addr::from(rnd(0) as u32), rnd(0) as u16);
+                s.ttl = rnd(256) as u8;
+            }
+            s.ip_ident = if rnd(3) == 0 {
+                rnd(0) as u16
+            } else {
+                s.ip_ident.wrapping_add(1)
+            };
+            s.seq = SeqNumber(if rnd(3) == 0 {
+                rnd(0) as u32
+            } else {
+                s.seq.get().wrapping_add(s.seq_len())
+            });
+            s.ack = match rnd(4) {
+                0 => None,
+                1 => Some(SeqNumber(rnd(0) as u32)),
+                _ => s.ack.map(|a| a + rnd(3000) as usize),
+            };
+            s.flags = TcpFlags(rnd(256) as u8);
+            s.window = rnd(0) as u16;
+            s.options = match rnd(5) {
+                0 => TcpOptions {
+                    mss: Some(rnd(0) as u16),
+                    window_scale: Some(rnd(15) as u8),
+                    sack_permitted: true,
+                    sack_blocks: [None, Some((SeqNumber(rnd(0) as u32), SeqNumber(5))), None],
+                    timestamps: Some((rnd(0) as u32, rnd(0) as u32)),
+                },
+                1 => TcpOptions {
+                    timestamps: Some((rnd(0) as u32, 7)),
+                    ..TcpOptions::NONE
+                },
+                _ => s.options,
+            };
+            s.payload_len = if rnd(3) == 0 {
+                rnd(70_000) as u32
+            } else {
+                s.payload_len
+            };
+            s.payload_offset = if rnd(10) == 0 { rnd(0) } else { rnd(1 << 40) };
+            s.cause = cause_from(rnd(60) as u8);
+            s.retransmission = (rnd(4) == 0).then(|| Retransmission {
+                of_segment: (rnd(2) == 0).then(|| rnd(i as u64 + 5) as u32),
+                kind: match rnd(4) {
+                    0 => RetxKind::Rto {
+                        backoff: rnd(9) as u32,
+                    },
+                    1 => RetxKind::Fast,
+                    2 => RetxKind::PartialAck,
+                    _ => RetxKind::Syn {
+                        attempt: rnd(9) as u32,
+                    },
+                },
+            });
+            s.duplicate_of = (rnd(6) == 0).then(|| rnd(0) as u32);
+            s.fate = match rnd(4) {
+                0 => Fate::InFlight,
+                1 => Fate::Dropped {
+                    at: Instant::from_nanos(rnd(0)),
+                    node: rnd(0) as u32,
+                    reason: DROP_REASONS[rnd(9) as usize],
+                },
+                _ => Fate::Delivered {
+                    at: Instant::from_nanos(s.time.as_nanos().wrapping_add(rnd(1 << 20))),
+                },
+            };
+            let own_end = s.seq + s.seq_len() as usize;
+            let ack = s.ack;
+            let v = &mut s.vars;
+            v.snd_una = SeqNumber(rnd(0) as u32);
+            v.snd_nxt = if rnd(2) == 0 {
+                own_end
+            } else {
+                SeqNumber(rnd(0) as u32)
+            };
+            v.rcv_nxt = match (rnd(2), ack) {
+                (0, Some(a)) => a,
+                _ => SeqNumber(rnd(0) as u32),
+            };
+            v.snd_wnd = rnd(0) as u32;
+            v.rcv_wnd = rnd(0) as u32;
+            v.cwnd = rnd(0) as u32;
+            v.ssthresh = if rnd(5) == 0 {
+                rnd(0) as u32
+            } else {
+                v.ssthresh
+            };
+            v.rto = Duration::from_nanos(if rnd(5) == 0 {
+                rnd(0)
+            } else {
+                v.rto.as_nanos()
+            });
+            out.push(s);
+        }
+        out
+    }
+
+    #[test]
+    fn every_field_survives_encoding() {
+        for seed in 1..40 {
+            let segs = arbitrary(300, seed);
+            let store: Segments = segs.clone().into();
+            assert_eq!(store.len(), segs.len());
+            for (i, want) in segs.iter().enumerate() {
+                assert_eq!(&store.at(i), want, "seed {seed} segment {i}");
+            }
+            assert!(store.iter().eq(segs.iter().cloned()));
+            assert!(store.iter().rev().eq(segs.iter().rev().cloned()));
+        }
+    }
+
+    #[test]
+    fn causes_round_trip() {
+        for code in 0..=255u8 {
+            let c = cause_from(code);
+            if c != SegCause::Other {
+                assert_eq!(cause_from(cause_code(c)), c);
+            }
+        }
+        assert_eq!(cause_from(cause_code(SegCause::Other)), SegCause::Other);
+    }
+
+    #[test]
+    fn fates_change_while_blocks_wait_and_after_they_are_sealed() {
+        let mut segs = arbitrary(200, 7);
+        for s in &mut segs {
+            s.fate = Fate::InFlight;
+        }
+        let mut store = Segments::new();
+        for s in &segs {
+            store.push(*s);
+        }
+        assert_eq!(store.open.len(), 7, "nothing sealed while in flight");
+        for (i, s) in segs.iter_mut().enumerate() {
+            let f = Fate::Delivered {
+                at: s.time + Duration::from_micros(i as u64),
+            };
+            s.fate = f;
+            s.to = Some(3);
+            store.update(i, |x| {
+                x.fate = f;
+                x.to = Some(3);
+            });
+        }
+        assert_eq!(store.open.len(), 1, "full blocks seal when settled");
+        store.seal_all();
+        assert!(store.open.is_empty());
+        store.update(5, |x| x.window = 1);
+        segs[5].window = 1;
+        store.seal_all();
+        store.shrink_to_fit();
+        assert!(store.iter().eq(segs.iter().cloned()));
+        let json = serde_json::to_string(&store).unwrap();
+        let back: Segments = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, store);
+    }
+
+    #[test]
+    fn a_bulk_transfer_costs_a_few_bytes_a_segment() {
+        // Data one way, an ACK every second segment the other way.
+        let mut segs = Vec::new();
+        let mut t = 0;
+        let (mut seq, ack) = (1001u32, 5000u32);
+        for i in 0..10_000u32 {
+            t += 1_200;
+            let data = i % 3 != 2;
+            let mut s = zero_segment();
+            s.time = Instant::from_nanos(t);
+            s.conn = Some(0);
+            s.dir = u8::from(!data);
+            s.from = u32::from(!data);
+            s.to = Some(u32::from(data));
+            // Each host counts its own IP idents.
+            s.ip_ident = if data { i - i / 3 } else { i / 3 } as u16;
+            s.flags = TcpFlags::ACK;
+            s.window = 64_240;
+            if data {
+                s.seq = SeqNumber(seq);
+                s.ack = Some(SeqNumber(ack));
+                s.payload_len = 1460;
+                s.payload_offset = u64::from(seq - 1001);
+                seq += 1460;
+                s.vars.snd_una = SeqNumber(seq.wrapping_sub(20 * 1460));
+                s.vars.cwnd = 30_000 + i;
+            } else {
+                s.seq = SeqNumber(ack);
+                s.ack = Some(SeqNumber(seq));
+                s.vars.rcv_nxt = SeqNumber(seq);
+            }
+            s.vars.snd_nxt = s.seq + s.seq_len() as usize;
+            s.vars.rcv_nxt = s.ack.unwrap();
+            s.fate = Fate::Delivered {
+                at: Instant::from_nanos(t + 51_000),
+            };
+            segs.push(s);
+        }
+        let mut store: Segments = segs.clone().into();
+        store.shrink_to_fit();
+        assert!(store.iter().eq(segs.into_iter()));
+        let per = store.heap_bytes() as f64 / 10_000.0;
+        assert!(per < 10.0, "{per} bytes a segment");
+    }
+}
