@@ -9,7 +9,7 @@ use netstep_trace::{
     ScenarioInfo, SegCause, Segment, SocketInfo, Stream, TRACE_FORMAT_VERSION, TcpState, Trace,
 };
 use netstep_wire::{Instant, Ipv4Repr, SeqNumber, TcpRepr};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddrV4;
 
 /// (initiator, responder) addresses of a connection.
@@ -37,8 +37,19 @@ impl Default for SegMeta {
 pub struct Recorder {
     pub trace: Trace,
     conn_by_tuple: BTreeMap<Tuple, u32>,
-    /// Latest transmission of each (conn, dir, seq), to link a
-    /// retransmission to the segment it repeats.
+    /// The connection found last, by its initiator's tuple: consecutive
+    /// segments and writes are nearly always on one connection.
+    last_conn: Option<(Tuple, u32)>,
+    /// Per connection and direction, the transmissions that took sequence
+    /// space and may still be repeated, as (seq, end, segment index),
+    /// oldest first: a retransmission is linked to the latest earlier one
+    /// with its sequence number. Entries the sender has seen acknowledged
+    /// (end at or before its SND.UNA) are dropped from the front: TCP
+    /// never sends below SND.UNA again.
+    recent_tx: Vec<[VecDeque<(SeqNumber, SeqNumber, u32)>; 2]>,
+    /// The same links kept the simple way, to check the above in debug
+    /// builds.
+    #[cfg(debug_assertions)]
     last_tx: BTreeMap<(u32, u8, u32), u32>,
     node_by_addr: BTreeMap<std::net::Ipv4Addr, u32>,
 }
@@ -59,6 +70,9 @@ impl Recorder {
                 end_reason: EndReason::Quiescent,
             },
             conn_by_tuple: BTreeMap::new(),
+            last_conn: None,
+            recent_tx: Vec::new(),
+            #[cfg(debug_assertions)]
             last_tx: BTreeMap::new(),
             node_by_addr: BTreeMap::new(),
         }
@@ -80,10 +94,20 @@ impl Recorder {
     /// The connection between `a` and `b` and the direction `a -> b` has
     /// in it, creating it (with `a` as initiator) when new.
     pub fn conn_for(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
+        if let Some(((x, y), c)) = self.last_conn {
+            if (a, b) == (x, y) {
+                return (c, 0);
+            }
+            if (b, a) == (x, y) {
+                return (c, 1);
+            }
+        }
         if let Some(&c) = self.conn_by_tuple.get(&(a, b)) {
+            self.last_conn = Some(((a, b), c));
             return (c, 0);
         }
         if let Some(&c) = self.conn_by_tuple.get(&(b, a)) {
+            self.last_conn = Some(((b, a), c));
             return (c, 1);
         }
         let id = self.trace.conns.len() as u32;
@@ -105,6 +129,8 @@ impl Recorder {
             streams: [None, None],
         });
         self.conn_by_tuple.insert((a, b), id);
+        self.recent_tx.push(Default::default());
+        self.last_conn = Some(((a, b), id));
         (id, 0)
     }
 
@@ -125,6 +151,7 @@ impl Recorder {
         };
         let key = if dir == 0 { seen } else { (seen.1, seen.0) };
         self.conn_by_tuple.entry(key).or_insert(conn);
+        self.last_conn = None;
     }
 
     /// Forgets a connection's 4-tuple once both ends are gone, so that a
@@ -132,6 +159,7 @@ impl Recorder {
     pub fn retire_tuple(&mut self, a: SocketAddrV4, b: SocketAddrV4) {
         self.conn_by_tuple.remove(&(a, b));
         self.conn_by_tuple.remove(&(b, a));
+        self.last_conn = None;
     }
 
     /// Gives a connection its application label once known (the passive
@@ -253,23 +281,53 @@ impl Recorder {
             _ => 0,
         };
         let index = self.trace.segments.len() as u32;
+        let seq = tcp.seq_number;
+        let recent = &mut self.recent_tx[conn as usize][usize::from(dir)];
+        if flags.ack() && !flags.rst() {
+            // The sender's variables are real (not a closed port's RST):
+            // what lies wholly before SND.UNA is never sent again.
+            while recent
+                .front()
+                .is_some_and(|&(_, end, _)| end <= meta.vars.snd_una)
+            {
+                recent.pop_front();
+            }
+        }
         let mut retransmission = meta.retransmission;
         if let Some(r) = &mut retransmission
             && r.of_segment.is_none()
         {
-            r.of_segment = self
-                .last_tx
-                .get(&(conn, dir, tcp.seq_number.get()))
-                .copied();
+            r.of_segment = recent
+                .iter()
+                .rev()
+                .find(|&&(s, _, _)| s == seq)
+                .map(|&(_, _, i)| i);
+            #[cfg(debug_assertions)]
+            debug_assert_eq!(
+                r.of_segment,
+                self.last_tx.get(&(conn, dir, seq.get())).copied(),
+                "the recent transmissions kept are the ones a retransmission can repeat"
+            );
         }
         if tcp.segment_len() > 0 {
-            self.last_tx
-                .insert((conn, dir, tcp.seq_number.get()), index);
+            recent.push_back((seq, seq + tcp.segment_len(), index));
+            #[cfg(debug_assertions)]
+            self.last_tx.insert((conn, dir, seq.get()), index);
         }
+        // The receiving node: the connection's other end, unless the
+        // address is not that end's (a NAT's public address).
+        let c = &self.trace.conns[conn as usize];
+        let other = if dir == 0 { &c.responder } else { &c.initiator };
+        let to = if *other.addr.ip() == ip.dst && other.node != u32::MAX {
+            Some(other.node)
+        } else {
+            self.node_of(ip.dst)
+        };
+        debug_assert_eq!(to, self.node_of(ip.dst));
         self.trace.segments.push(Segment {
             time: now,
             from,
-            to: self.node_of(ip.dst),
+            to,
             conn: Some(conn),
             dir,
             src,

@@ -69,6 +69,31 @@ pub trait App {
     fn finished(&self) -> bool;
 }
 
+/// Values per connection of one endpoint. Connection ids are dense
+/// (0, 1, 2... in order of creation, never reused), so a vector indexed
+/// by id does what an ordered map would, without searching.
+#[derive(Debug)]
+struct ConnMap<T>(Vec<Option<T>>);
+
+impl<T> Default for ConnMap<T> {
+    fn default() -> Self {
+        ConnMap(Vec::new())
+    }
+}
+
+impl<T> ConnMap<T> {
+    fn get(&self, c: &ConnId) -> Option<&T> {
+        self.0.get(c.0 as usize).and_then(Option::as_ref)
+    }
+    fn insert(&mut self, c: ConnId, v: T) {
+        let i = c.0 as usize;
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i] = Some(v);
+    }
+}
+
 /// Who owns a socket, and what the trace calls it.
 #[derive(Debug, Clone)]
 struct Owner {
@@ -80,10 +105,10 @@ struct Owner {
 pub struct Stack {
     pub addr: Ipv4Addr,
     pub ep: Endpoint,
-    conn_owner: BTreeMap<ConnId, Owner>,
+    conn_owner: ConnMap<Owner>,
     listener_owner: BTreeMap<ListenerId, Owner>,
     /// Trace socket ids.
-    conn_socket: BTreeMap<ConnId, u32>,
+    conn_socket: ConnMap<u32>,
     listener_socket: BTreeMap<ListenerId, u32>,
     /// Socket events waiting to be handed to their applications.
     pending: std::collections::VecDeque<(usize, Pending)>,
@@ -92,7 +117,7 @@ pub struct Stack {
     /// The trace index of the segment being processed, for state-change causes.
     current_segment: Option<u32>,
     /// Last ACK number sent per connection, to tell piggybacked ACKs.
-    last_ack_sent: BTreeMap<ConnId, Option<netstep_wire::SeqNumber>>,
+    last_ack_sent: ConnMap<Option<netstep_wire::SeqNumber>>,
     /// Connections whose last write did not fit in the send buffer.
     want_writable: std::collections::BTreeSet<ConnId>,
     /// Connections still doing something (see [`is_open`]), counted from
@@ -308,13 +333,13 @@ impl Stack {
         Stack {
             addr,
             ep: Endpoint::new(addr, profile),
-            conn_owner: BTreeMap::new(),
+            conn_owner: ConnMap::default(),
             listener_owner: BTreeMap::new(),
-            conn_socket: BTreeMap::new(),
+            conn_socket: ConnMap::default(),
             listener_socket: BTreeMap::new(),
             pending: Default::default(),
             current_segment: None,
-            last_ack_sent: BTreeMap::new(),
+            last_ack_sent: ConnMap::default(),
             want_writable: Default::default(),
             open_conns: 0,
             bufs: Vec::new(),
@@ -384,7 +409,7 @@ impl Stack {
 /// it acknowledges more than the connection's previous segment did: the
 /// receiver owed it and it rode along with data or a FIN.
 fn segment_meta(
-    last_ack_sent: &BTreeMap<ConnId, Option<netstep_wire::SeqNumber>>,
+    last_ack_sent: &ConnMap<Option<netstep_wire::SeqNumber>>,
     tx: &Transmit<'_>,
 ) -> SegMeta {
     use netstep_tcp::TxCause as C;

@@ -77,6 +77,9 @@ pub struct Endpoint {
     conns: Vec<Conn>,
     /// (local port, remote address, remote port) to connection.
     demux: BTreeMap<(u16, Ipv4Addr, u16), ConnId>,
+    /// The entry of `demux` found last: a host receives runs of segments
+    /// for one connection. Cleared whenever `demux` changes.
+    last_demux: Option<((u16, Ipv4Addr, u16), ConnId)>,
     listeners: Vec<Listener>,
     listen_ports: BTreeMap<u16, ListenerId>,
     /// How many listeners and connections use each local port.
@@ -98,6 +101,7 @@ impl Endpoint {
             profile,
             conns: Vec::new(),
             demux: BTreeMap::new(),
+            last_demux: None,
             listeners: Vec::new(),
             listen_ports: BTreeMap::new(),
             port_use: BTreeMap::new(),
@@ -375,6 +379,7 @@ impl Endpoint {
         let key = (c.local.port(), *c.remote.ip(), c.remote.port());
         let port = c.local.port();
         self.demux.insert(key, id);
+        self.last_demux = None;
         *self.port_use.entry(port).or_insert(0) += 1;
     }
 
@@ -489,7 +494,16 @@ impl Endpoint {
             });
             return;
         }
-        if let Some(&id) = self.demux.get(&(seg.dst_port, ip.src, seg.src_port)) {
+        let key = (seg.dst_port, ip.src, seg.src_port);
+        let found = match self.last_demux {
+            Some((k, id)) if k == key => Some(id),
+            _ => {
+                let id = self.demux.get(&key).copied();
+                self.last_demux = id.map(|id| (key, id));
+                id
+            }
+        };
+        if let Some(id) = found {
             let idx = id.0 as usize;
             self.conns[idx].on_segment(now, &self.profile, seg, &mut self.events);
             self.touch(idx, now);
@@ -757,6 +771,7 @@ impl Endpoint {
             let key = (c.local.port(), *c.remote.ip(), c.remote.port());
             let port = c.local.port();
             self.demux.remove(&key);
+            self.last_demux = None;
             self.release_port(port);
         }
     }
