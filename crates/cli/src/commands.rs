@@ -157,7 +157,7 @@ fn play(
     theme: ThemeArg,
     g: &Global,
 ) -> Result<ExitCode, CliError> {
-    let (trace, annotation) = match trace {
+    let (trace, annotation, source) = match trace {
         Some(path) => {
             let text = std::fs::read_to_string(&path).map_err(|err| CliError::Io {
                 path: path.clone(),
@@ -177,12 +177,12 @@ fn play(
                 ))
             })?;
             let annotation = annotate(&trace, &walkthrough);
-            (trace, annotation)
+            (trace, annotation, walkthrough.source)
         }
         None => {
             let name = scenario.unwrap_or_else(|| DEFAULT_SCENARIO.to_string());
             let r = run_scenario(load(&name, g)?);
-            (r.trace, r.annotation)
+            (r.trace, r.annotation, r.walkthrough.source)
         }
     };
     let opts = netstep_tui::PlayOptions {
@@ -191,6 +191,7 @@ fn play(
             ThemeArg::Dark => netstep_tui::ThemeName::Dark,
             ThemeArg::Light => netstep_tui::ThemeName::Light,
         },
+        source,
         ..netstep_tui::PlayOptions::default()
     };
     netstep_tui::run(trace, annotation, opts)
