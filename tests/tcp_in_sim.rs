@@ -343,3 +343,26 @@ fn tshark_counts_the_retransmissions_our_trace_records() {
         "tshark flags exactly our data retransmissions"
     );
 }
+
+#[test]
+fn regression_one_byte_over_a_duplicating_reordering_corrupting_link() {
+    // Found by the property above: seed 0, a single byte, 9 % duplication,
+    // 9 % reordering and 15 % corruption, Linux profile.
+    let f = LinkFaults {
+        loss: 0.0,
+        duplicate: 0.090_504_487_715_933_75,
+        reorder: 0.090_395_219_998_047_64,
+        corrupt: 0.150_332_080_414_973_03,
+    };
+    let (t, [ab, ba]) = run(0, 1, 0, f, "linux");
+    assert_eq!(t.end_reason, EndReason::Quiescent);
+    assert_eq!((ab.received, ab.first_mismatch, ab.eof), (1, None, true));
+    assert_eq!(ba.received, 0);
+    for st in final_states(&t) {
+        assert!(
+            matches!(st, TcpState::Closed | TcpState::TimeWait),
+            "ended in {st}"
+        );
+    }
+    check_invariants(&t).unwrap();
+}
