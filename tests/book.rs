@@ -981,8 +981,10 @@ const COMMANDS: &[(&str, &[&[&str]])] = &[
     ),
 ];
 
-/// Excerpts of long traces: (file, arguments, the segments kept).
-const EXCERPTS: &[(&str, &[&str], &[(u32, u32)])] = &[
+/// An excerpt of a long trace: (file, arguments, the segment ranges kept).
+type Excerpt = (&'static str, &'static [&'static str], &'static [(u32, u32)]);
+
+const EXCERPTS: &[Excerpt] = &[
     (
         "cli/trace-bounce-refused.md",
         &["trace", "port-bounce"],
