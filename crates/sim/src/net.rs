@@ -97,13 +97,7 @@ impl HostCx<'_> {
     pub fn send(&mut self, now: Instant, ip: &Ipv4Repr, tcp: &TcpRepr<'_>, meta: SegMeta) -> u32 {
         let seg = self.rec.segment_sent(now, self.node, ip, tcp, meta);
         let mut bytes = self.pool.pop().unwrap_or_default();
-        let len = Ipv4Repr::HEADER_LEN + tcp.buffer_len();
-        bytes.clear();
-        bytes.resize(len, 0);
-        let mut ip = *ip;
-        ip.payload_len = tcp.buffer_len();
-        let n = netstep_wire::emit_ipv4_tcp_offload(&ip, tcp, &mut bytes);
-        bytes.truncate(n);
+        netstep_wire::emit_ipv4_tcp_offload_vec(ip, tcp, &mut bytes);
         self.out.push(Outgoing {
             packet: Packet {
                 bytes,

@@ -118,8 +118,10 @@ pub struct Stack {
     current_segment: Option<u32>,
     /// Last ACK number sent per connection, to tell piggybacked ACKs.
     last_ack_sent: ConnMap<Option<netstep_wire::SeqNumber>>,
-    /// Connections whose last write did not fit in the send buffer.
-    want_writable: std::collections::BTreeSet<ConnId>,
+    /// Connections whose last write did not fit in the send buffer, in
+    /// order of id (a sorted vector: a handful at most, checked on every
+    /// flush).
+    want_writable: Vec<ConnId>,
     /// Connections still doing something (see [`is_open`]), counted from
     /// the state changes TCP reports, so that asking costs nothing.
     open_conns: usize,
@@ -248,7 +250,7 @@ impl AppIo<'_, '_> {
         if n < bytes.len() {
             // Like a non-blocking socket: tell the application when there
             // is room again (EPOLLOUT).
-            self.stack.want_writable.insert(conn);
+            self.stack.want_writable_insert(conn);
         }
         if n > 0
             && let Some((local, remote)) = self.stack.endpoints(conn)
@@ -269,7 +271,7 @@ impl AppIo<'_, '_> {
         let bytes = netstep_trace::pattern::slice(offset, max);
         let n = self.stack.ep.send(now, conn, bytes).unwrap_or(0);
         if n < bytes.len() {
-            self.stack.want_writable.insert(conn);
+            self.stack.want_writable_insert(conn);
         }
         if n > 0
             && let Some((local, remote)) = self.stack.endpoints(conn)
@@ -329,6 +331,12 @@ impl AppIo<'_, '_> {
 }
 
 impl Stack {
+    fn want_writable_insert(&mut self, conn: ConnId) {
+        if let Err(at) = self.want_writable.binary_search(&conn) {
+            self.want_writable.insert(at, conn);
+        }
+    }
+
     pub fn new(addr: Ipv4Addr, profile: Profile) -> Self {
         Stack {
             addr,
@@ -340,7 +348,7 @@ impl Stack {
             pending: Default::default(),
             current_segment: None,
             last_ack_sent: ConnMap::default(),
-            want_writable: Default::default(),
+            want_writable: Vec::new(),
             open_conns: 0,
             bufs: Vec::new(),
         }

@@ -419,15 +419,19 @@ impl Conn {
     }
 
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        [
-            self.retx_at,
-            self.delack_at,
-            self.persist_at,
-            self.time_wait_at,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        // Written out: the iterator form (`[..].into_iter().flatten().min()`)
+        // was 5% of a bulk transfer's time.
+        fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+            match (a, b) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, None) => x,
+                (None, y) => y,
+            }
+        }
+        earlier(
+            earlier(self.retx_at, self.delack_at),
+            earlier(self.persist_at, self.time_wait_at),
+        )
     }
 
     pub(crate) fn snapshot(&self) -> ConnSnapshot {

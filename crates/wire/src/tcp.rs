@@ -884,6 +884,20 @@ impl TcpRepr<'_> {
         &self,
         packet: &mut TcpPacket<&mut T>,
     ) {
+        self.emit_header_without_checksum(packet);
+        let len = self.buffer_len();
+        let buf = &mut packet.buffer.as_mut()[..len];
+        TcpPacket::new_unchecked(&mut *buf)
+            .payload_mut()
+            .copy_from_slice(self.payload);
+    }
+
+    /// The header and options of [`TcpRepr::emit`], checksum zero, payload
+    /// untouched.
+    fn emit_header_without_checksum<T: AsRef<[u8]> + AsMut<[u8]> + ?Sized>(
+        &self,
+        packet: &mut TcpPacket<&mut T>,
+    ) {
         let header_len = self.header_len();
         let len = self.buffer_len();
         let buf = &mut packet.buffer.as_mut()[..len];
@@ -899,7 +913,6 @@ impl TcpRepr<'_> {
         p.set_checksum(0);
         p.set_urgent_at(self.urgent);
         let _ = self.options.emit(p.options_mut());
-        p.payload_mut().copy_from_slice(self.payload);
     }
 }
 
@@ -988,6 +1001,30 @@ pub fn emit_ipv4_tcp_offload(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> us
     total
 }
 
+/// [`emit_ipv4_tcp_offload`] into a vector, replacing its contents: the
+/// headers are written over zeros, the payload is appended as it is, so
+/// the payload bytes are written once (no zeroing first). Returns the
+/// packet's length, or 0 (and an empty vector) if it does not fit IPv4.
+pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let tcp_len = tcp.buffer_len();
+    if tcp_len > Ipv4Repr::MAX_PAYLOAD_LEN {
+        return 0;
+    }
+    let ip = Ipv4Repr {
+        protocol: ipv4::protocol::TCP,
+        payload_len: tcp_len,
+        ..*ip
+    };
+    let headers = Ipv4Repr::HEADER_LEN + tcp.header_len();
+    out.resize(headers, 0);
+    out.extend_from_slice(tcp.payload);
+    let (header, segment) = out.split_at_mut(Ipv4Repr::HEADER_LEN);
+    ip.emit(&mut Ipv4Packet::new_unchecked(header));
+    tcp.emit_header_without_checksum(&mut TcpPacket::new_unchecked(segment));
+    out.len()
+}
+
 /// Computes and writes the TCP checksum of a whole IPv4 packet carrying
 /// TCP (the second half of [`emit_ipv4_tcp_offload`]). Does nothing to a
 /// packet too short to hold the headers it claims.
@@ -1051,6 +1088,10 @@ mod tests {
         assert!(parse_ipv4_tcp(&lazy[..n], true).is_err(), "not filled yet");
         let (_, parsed) = parse_ipv4_tcp_offloaded(&lazy[..n]).unwrap();
         assert_eq!(parsed.payload, &payload[..]);
+        // The vector form writes the same bytes, over whatever was there.
+        let mut v = vec![0xa5u8; 3000];
+        assert_eq!(emit_ipv4_tcp_offload_vec(&ip, &tcp, &mut v), n);
+        assert_eq!(v[..], lazy[..n]);
         fill_tcp_checksum(&mut lazy[..n]);
         assert_eq!(lazy[..n], eager[..n]);
         assert!(parse_ipv4_tcp(&lazy[..n], true).is_ok());
