@@ -103,6 +103,7 @@ fn profile_info(name: &str, p: &Profile) -> TcpProfileInfo {
         ttl: p.ttl,
         rto_initial: p.rto_initial,
         time_wait: p.time_wait,
+        isn_fixed: p.isn.is_some(),
     }
 }
 

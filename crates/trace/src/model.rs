@@ -145,6 +145,10 @@ pub struct TcpProfileInfo {
     pub ttl: u8,
     pub rto_initial: Duration,
     pub time_wait: Duration,
+    /// The scenario fixed the host's initial sequence numbers (otherwise
+    /// they come from the seed).
+    #[serde(default)]
+    pub isn_fixed: bool,
 }
 
 /// One TCP connection: two sockets and the segments between them.

@@ -295,10 +295,20 @@ pub fn seq(trace: &Trace, seg: &Segment) -> Explained {
         format!("= ISN {} + {rel}", isn.get()),
         format!("= ISN {} + {rel}", isn.get()),
     );
-    let rel_sum = if seg.flags.syn() {
+    let fixed = trace
+        .nodes
+        .get(seg.from as usize)
+        .and_then(|n| n.tcp.as_ref())
+        .is_some_and(|t| t.isn_fixed);
+    let rel_sum = if seg.flags.syn() && fixed {
         Text::new(
-            "= the initial sequence number (ISN), chosen at random; the SYN takes one number",
-            "= 初始序号（ISN），随机选定；SYN 占用一个序号",
+            "= the initial sequence number (ISN), fixed by the scenario; the SYN takes one number",
+            "= 初始序号（ISN），由场景指定；SYN 占用一个序号",
+        )
+    } else if seg.flags.syn() {
+        Text::new(
+            "= the initial sequence number (ISN), drawn at random from the seed; the SYN takes one number",
+            "= 初始序号（ISN），由种子随机生成；SYN 占用一个序号",
         )
     } else if rel == 0 {
         Text::new("= the ISN itself", "= ISN 本身")

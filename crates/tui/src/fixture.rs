@@ -539,6 +539,7 @@ impl Recorder {
                 ttl: 128,
                 rto_initial: Duration::from_secs(3),
                 time_wait: Duration::from_secs(240),
+                isn_fixed: true,
             }),
         };
         let server = NodeInfo {
@@ -553,6 +554,7 @@ impl Recorder {
                 ttl: 64,
                 rto_initial: Duration::from_secs(1),
                 time_wait: Duration::from_secs(60),
+                isn_fixed: true,
             }),
         };
         let mut nodes = vec![client];

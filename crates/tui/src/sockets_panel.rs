@@ -181,7 +181,32 @@ fn vars_line(app: &App, socket: u32, width: usize) -> Option<String> {
         ));
     };
     let seg = app.seg(last as usize);
-    let v = seg.vars;
+    let mut v = seg.vars;
+    // What arrived since the socket last sent moves its variables too: an
+    // ACK of everything it sent (the last segment of a close) advances
+    // SND.UNA, in-order data advances RCV.NXT. Look back over the peer's
+    // most recent segments that had arrived by now (bounded: a frame does
+    // not scan the trace).
+    let now = app.seg(app.cursor).time;
+    let peer = app.ix.sent_by(conn, 1 - dir);
+    let upto = peer.partition_point(|&i| i <= app.cursor as u32);
+    let from = upto.saturating_sub(64);
+    for &i in &peer[from..upto] {
+        let p = app.seg(i as usize);
+        let arrived = matches!(p.fate, netstep_trace::Fate::Delivered { at } if at <= now);
+        if !arrived || i <= last {
+            continue;
+        }
+        if let Some(a) = p.ack
+            && a > v.snd_una
+            && a <= v.snd_nxt
+        {
+            v.snd_una = a;
+        }
+        if p.seq == v.rcv_nxt {
+            v.rcv_nxt = p.seq + p.seq_len() as usize;
+        }
+    }
     let rel = |x: u32, d: u8| -> String {
         match (app.absolute, app.trace.isn(conn, d)) {
             (false, Some(isn)) => x.wrapping_sub(isn.get()).to_string(),
