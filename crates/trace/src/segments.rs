@@ -1,11 +1,14 @@
-//! The trace's segments, stored compactly: about 8 bytes a segment in a
+//! The trace's segments, stored compactly: about 11 bytes a segment in a
 //! bulk transfer instead of the 216 of a [`Segment`] value.
 //!
 //! Segments are kept in blocks of [`BLOCK`]. A block is encoded once its
 //! segments are final (every one delivered or dropped, or the run over):
 //! each segment as the differences from the segment it most resembles (an
 //! earlier one of the same connection, direction and sender in the block,
-//! named by its distance), field by field, as variable-length integers.
+//! named by its distance), field by field, as variable-length integers;
+//! what a segment shares with the rest of its flow (sender, receiver,
+//! connection, direction, addresses, TTL) is an index into a table of
+//! flows when no earlier segment of the flow is in the block.
 //! What TCP makes predictable costs nothing: the next sequence number is
 //! the previous one plus its length, the IP ident counts up, SND.NXT
 //! follows the segment, RCV.NXT is the acknowledgement number, and most
@@ -62,6 +65,10 @@ pub struct Segments {
     open: BTreeMap<u32, OpenBlock>,
     /// Bytes of `bytes` no block uses any more (a block reopened).
     garbage: usize,
+    /// Every distinct (sender, receiver, connection, direction, addresses,
+    /// TTL) seen, so that a segment with no earlier segment of its flow in
+    /// its block names its flow in a few bytes.
+    flows: FlowTable,
     /// Identity and version, for the decoding cache.
     id: u64,
     version: u64,
@@ -81,6 +88,7 @@ impl Clone for Segments {
             spans: self.spans.clone(),
             open: self.open.clone(),
             garbage: self.garbage,
+            flows: self.flows.clone(),
             id: fresh_id(),
             version: 0,
         }
@@ -119,6 +127,7 @@ impl Segments {
             spans: Vec::new(),
             open: BTreeMap::new(),
             garbage: 0,
+            flows: FlowTable::default(),
             id: fresh_id(),
             version: 0,
         }
@@ -198,12 +207,14 @@ impl Segments {
         }
         self.bytes.shrink_to_fit();
         self.spans.shrink_to_fit();
+        self.flows.shrink_to_fit();
     }
 
     /// Heap bytes the store uses: encoded blocks, their offsets, and the
     /// blocks not yet encoded (as `Segment` values).
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity()
+        self.flows.heap_bytes()
+            + self.bytes.capacity()
             + self.spans.capacity() * std::mem::size_of::<(u64, u32)>()
             + self
                 .open
@@ -312,7 +323,7 @@ impl Segments {
             pos: 0,
         };
         for k in 0..n {
-            let s = decode_one(&mut r, out, (first + k) as u32);
+            let s = decode_one(&mut r, out, (first + k) as u32, &self.flows.list);
             out.push(s);
         }
     }
@@ -334,7 +345,13 @@ impl Segments {
         let start = self.bytes.len();
         let first = b as usize * BLOCK;
         for (k, s) in block.segs.iter().enumerate() {
-            encode_one(&mut self.bytes, &block.segs[..k], s, (first + k) as u32);
+            encode_one(
+                &mut self.bytes,
+                &block.segs[..k],
+                s,
+                (first + k) as u32,
+                &mut self.flows,
+            );
         }
         self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
         self.version += 1;
@@ -381,6 +398,7 @@ impl FromIterator<Segment> for Segments {
             s.push(seg);
         }
         s.seal_all();
+        s.shrink_to_fit();
         s
     }
 }
@@ -494,12 +512,84 @@ mod bit {
     pub const RETX: u32 = 1 << 17;
     pub const DUP: u32 = 1 << 18;
     pub const OPTIONS: u32 = 1 << 19;
-    pub const FROM: u32 = 1 << 20;
-    pub const TO: u32 = 1 << 21;
-    pub const CONN: u32 = 1 << 22;
-    pub const SRC: u32 = 1 << 23;
-    pub const DST: u32 = 1 << 24;
-    pub const TTL: u32 = 1 << 25;
+    /// Sender, receiver, connection, direction, addresses and TTL: an
+    /// index into the flow table.
+    pub const FLOW: u32 = 1 << 20;
+}
+
+/// What a segment shares with the others of its flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Flow {
+    from: u32,
+    to: Option<u32>,
+    conn: Option<u32>,
+    dir: u8,
+    src: SocketAddrV4,
+    dst: SocketAddrV4,
+    ttl: u8,
+}
+
+impl Flow {
+    fn of(s: &Segment) -> Flow {
+        Flow {
+            from: s.from,
+            to: s.to,
+            conn: s.conn,
+            dir: s.dir,
+            src: s.src,
+            dst: s.dst,
+            ttl: s.ttl,
+        }
+    }
+
+    fn apply(&self, s: &mut Segment) {
+        s.from = self.from;
+        s.to = self.to;
+        s.conn = self.conn;
+        s.dir = self.dir;
+        s.src = self.src;
+        s.dst = self.dst;
+        s.ttl = self.ttl;
+    }
+}
+
+/// The flows of a store, in order of first appearance, and (while
+/// encoding) their ids.
+#[derive(Debug, Clone, Default)]
+struct FlowTable {
+    list: Vec<Flow>,
+    /// Dropped after the run ([`Segments::shrink_to_fit`]), rebuilt if a
+    /// block is encoded again.
+    ids: Option<std::collections::HashMap<Flow, u32>>,
+}
+
+impl FlowTable {
+    fn id(&mut self, f: Flow) -> u32 {
+        let list = &self.list;
+        let ids = self.ids.get_or_insert_with(|| {
+            list.iter()
+                .enumerate()
+                .map(|(i, &f)| (f, i as u32))
+                .collect()
+        });
+        *ids.entry(f).or_insert_with(|| {
+            self.list.push(f);
+            (self.list.len() - 1) as u32
+        })
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.ids = None;
+        self.list.shrink_to_fit();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let map = self.ids.as_ref().map_or(0, |m| {
+            // A hash table entry and a control byte per bucket.
+            m.capacity() * (std::mem::size_of::<(Flow, u32)>() + 1)
+        });
+        self.list.capacity() * std::mem::size_of::<Flow>() + map
+    }
 }
 
 fn zero_segment() -> Segment {
@@ -758,17 +848,6 @@ fn get_retx(r: &mut Reader<'_>, index: u32) -> Option<Retransmission> {
     Some(Retransmission { of_segment, kind })
 }
 
-fn put_addr(out: &mut Vec<u8>, a: SocketAddrV4) {
-    out.extend_from_slice(&a.ip().octets());
-    out.extend_from_slice(&a.port().to_le_bytes());
-}
-
-fn get_addr(r: &mut Reader<'_>) -> SocketAddrV4 {
-    let ip = Ipv4Addr::new(r.byte(), r.byte(), r.byte(), r.byte());
-    let port = u16::from_le_bytes([r.byte(), r.byte()]);
-    SocketAddrV4::new(ip, port)
-}
-
 fn put_options(out: &mut Vec<u8>, o: &TcpOptions, prev: &TcpOptions) {
     let blocks = o.sack_blocks.iter().flatten().count();
     let mask = u8::from(o.mss.is_some())
@@ -843,7 +922,13 @@ fn reference<'a>(block: &'a [Segment], s: &Segment) -> (u8, Option<&'a Segment>)
     (0, None)
 }
 
-fn encode_one(out: &mut Vec<u8>, before: &[Segment], s: &Segment, index: u32) {
+fn encode_one(
+    out: &mut Vec<u8>,
+    before: &[Segment],
+    s: &Segment,
+    index: u32,
+    flows: &mut FlowTable,
+) {
     let zero;
     let (dist, r) = match reference(before, s) {
         (d, Some(r)) => (d, r),
@@ -886,12 +971,7 @@ fn encode_one(out: &mut Vec<u8>, before: &[Segment], s: &Segment, index: u32) {
     m |= u32::from(s.retransmission.is_some()) * bit::RETX;
     m |= u32::from(s.duplicate_of.is_some()) * bit::DUP;
     m |= u32::from(s.options != r.options) * bit::OPTIONS;
-    m |= u32::from(s.from != r.from) * bit::FROM;
-    m |= u32::from(s.to != r.to) * bit::TO;
-    m |= u32::from(s.conn != r.conn || s.dir != r.dir) * bit::CONN;
-    m |= u32::from(s.src != r.src) * bit::SRC;
-    m |= u32::from(s.dst != r.dst) * bit::DST;
-    m |= u32::from(s.ttl != r.ttl) * bit::TTL;
+    m |= u32::from(dist == 0 || Flow::of(s) != Flow::of(r)) * bit::FLOW;
 
     out.push(dist);
     put_var(out, u64::from(m));
@@ -973,28 +1053,12 @@ fn encode_one(out: &mut Vec<u8>, before: &[Segment], s: &Segment, index: u32) {
     if m & bit::OPTIONS != 0 {
         put_options(out, &s.options, &r.options);
     }
-    if m & bit::FROM != 0 {
-        put_var(out, u64::from(s.from));
-    }
-    if m & bit::TO != 0 {
-        put_var(out, s.to.map_or(0, |t| u64::from(t) + 1));
-    }
-    if m & bit::CONN != 0 {
-        put_var(out, s.conn.map_or(0, |c| u64::from(c) + 1));
-        out.push(s.dir);
-    }
-    if m & bit::SRC != 0 {
-        put_addr(out, s.src);
-    }
-    if m & bit::DST != 0 {
-        put_addr(out, s.dst);
-    }
-    if m & bit::TTL != 0 {
-        out.push(s.ttl);
+    if m & bit::FLOW != 0 {
+        put_var(out, u64::from(flows.id(Flow::of(s))));
     }
 }
 
-fn decode_one(rd: &mut Reader<'_>, before: &[Segment], index: u32) -> Segment {
+fn decode_one(rd: &mut Reader<'_>, before: &[Segment], index: u32, flows: &[Flow]) -> Segment {
     let dist = usize::from(rd.byte());
     let zero;
     let r = match dist
@@ -1088,24 +1152,10 @@ fn decode_one(rd: &mut Reader<'_>, before: &[Segment], index: u32) -> Segment {
     if m & bit::OPTIONS != 0 {
         s.options = get_options(rd, &r.options);
     }
-    if m & bit::FROM != 0 {
-        s.from = rd.var() as u32;
-    }
-    if m & bit::TO != 0 {
-        s.to = rd.var().checked_sub(1).map(|t| t as u32);
-    }
-    if m & bit::CONN != 0 {
-        s.conn = rd.var().checked_sub(1).map(|c| c as u32);
-        s.dir = rd.byte();
-    }
-    if m & bit::SRC != 0 {
-        s.src = get_addr(rd);
-    }
-    if m & bit::DST != 0 {
-        s.dst = get_addr(rd);
-    }
-    if m & bit::TTL != 0 {
-        s.ttl = rd.byte();
+    if m & bit::FLOW != 0
+        && let Some(f) = flows.get(rd.var() as usize)
+    {
+        f.apply(&mut s);
     }
     let own_end = s.seq.get().wrapping_add(s.seq_len());
     s.vars.snd_nxt = SeqNumber(own_end.wrapping_add(snd_nxt_delta.unwrap_or(0) as i32 as u32));
