@@ -69,6 +69,9 @@ pub struct Segments {
     /// TTL) seen, so that a segment with no earlier segment of its flow in
     /// its block names its flow in a few bytes.
     flows: FlowTable,
+    /// Storage of blocks sealed, for the next blocks: no allocation per
+    /// block once warm.
+    spare: Vec<Vec<Segment>>,
     /// Identity and version, for the decoding cache.
     id: u64,
     version: u64,
@@ -89,6 +92,7 @@ impl Clone for Segments {
             open: self.open.clone(),
             garbage: self.garbage,
             flows: self.flows.clone(),
+            spare: Vec::new(),
             id: fresh_id(),
             version: 0,
         }
@@ -128,6 +132,7 @@ impl Segments {
             open: BTreeMap::new(),
             garbage: 0,
             flows: FlowTable::default(),
+            spare: Vec::new(),
             id: fresh_id(),
             version: 0,
         }
@@ -147,7 +152,11 @@ impl Segments {
         let b = (i / BLOCK) as u32;
         if i.is_multiple_of(BLOCK) {
             self.spans.push((0, 0));
-            self.open.insert(b, OpenBlock::default());
+            let segs = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+            self.open.insert(b, OpenBlock { segs, in_flight: 0 });
         } else if !self.open.contains_key(&b) {
             self.reopen(b);
         }
@@ -208,6 +217,7 @@ impl Segments {
         self.bytes.shrink_to_fit();
         self.spans.shrink_to_fit();
         self.flows.shrink_to_fit();
+        self.spare = Vec::new();
     }
 
     /// Heap bytes the store uses: encoded blocks, their offsets, and the
@@ -216,6 +226,7 @@ impl Segments {
         self.flows.heap_bytes()
             + self.bytes.capacity()
             + self.spans.capacity() * std::mem::size_of::<(u64, u32)>()
+            + self.spare.len() * BLOCK * std::mem::size_of::<Segment>()
             + self
                 .open
                 .values()
@@ -355,6 +366,11 @@ impl Segments {
         }
         self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
         self.version += 1;
+        if self.spare.len() < 4 {
+            let mut segs = block.segs;
+            segs.clear();
+            self.spare.push(segs);
+        }
     }
 
     /// Decodes an encoded block back into an open one.
