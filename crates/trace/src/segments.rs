@@ -453,10 +453,22 @@ impl Iter<'_> {
     fn fetch(store: &Segments, buf: &mut (u32, Vec<Segment>), i: usize) -> Segment {
         let b = (i / BLOCK) as u32;
         if buf.0 != b {
-            store.with_block(b, |segs| {
-                buf.1.clear();
-                buf.1.extend_from_slice(segs);
+            // A block this thread decoded lately is copied; any other is
+            // decoded here, without passing through (and flushing) the
+            // cache: a walk over a long trace would only evict.
+            let cached = CACHE.with(|c| {
+                let c = c.borrow();
+                c.iter()
+                    .find(|e| e.0 == store.id && e.1 == store.version && e.2 == b)
+                    .map(|e| {
+                        buf.1.clear();
+                        buf.1.extend_from_slice(&e.3);
+                    })
+                    .is_some()
             });
+            if !cached {
+                store.decode_block(b, &mut buf.1);
+            }
             buf.0 = b;
         }
         buf.1[i % BLOCK]
@@ -665,6 +677,13 @@ impl Reader<'_> {
         b
     }
     fn var(&mut self) -> u64 {
+        // Most fields that differ differ by little: one byte.
+        if let Some(&b) = self.buf.get(self.pos)
+            && b < 0x80
+        {
+            self.pos += 1;
+            return u64::from(b);
+        }
         let mut v = 0u64;
         let mut shift = 0;
         loop {
