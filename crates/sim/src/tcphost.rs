@@ -246,7 +246,15 @@ impl AppIo<'_, '_> {
     /// Queues `bytes` for sending; returns how many the socket took.
     pub fn send(&mut self, conn: ConnId, bytes: &[u8]) -> usize {
         let now = self.now;
-        let n = self.stack.ep.send(now, conn, bytes).unwrap_or(0);
+        let n = match self.stack.ep.send(now, conn, bytes) {
+            // A full buffer: nothing changed since the last flush, so
+            // there is nothing to flush (and no room to report).
+            Ok(0) if !bytes.is_empty() => {
+                self.stack.want_writable_insert(conn);
+                return 0;
+            }
+            r => r.unwrap_or(0),
+        };
         if n < bytes.len() {
             // Like a non-blocking socket: tell the application when there
             // is room again (EPOLLOUT).
@@ -269,7 +277,13 @@ impl AppIo<'_, '_> {
     pub fn send_pattern(&mut self, conn: ConnId, offset: u64, max: usize) -> usize {
         let now = self.now;
         let bytes = netstep_trace::pattern::slice(offset, max);
-        let n = self.stack.ep.send(now, conn, bytes).unwrap_or(0);
+        let n = match self.stack.ep.send(now, conn, bytes) {
+            Ok(0) if !bytes.is_empty() => {
+                self.stack.want_writable_insert(conn);
+                return 0;
+            }
+            r => r.unwrap_or(0),
+        };
         if n < bytes.len() {
             self.stack.want_writable_insert(conn);
         }
