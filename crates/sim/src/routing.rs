@@ -15,10 +15,14 @@
 //! costs one O(N log N) run, not the N^2 entries (and N Bellman-Ford
 //! passes) of a full all-pairs table.
 //!
+//! The topology is a petgraph graph (one directed edge per link
+//! direction) and the shortest paths come from petgraph's Dijkstra, run
+//! over a cost that carries the path's first hop beside its length.
+//!
 //! Leaves out: dynamic routing, load balancing over equal paths, policy.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::unionfind::UnionFind;
 
 /// A next hop: a link and the direction taken on it (0: from its first
 /// end to its second).
@@ -34,12 +38,45 @@ fn unpack(h: u32) -> Option<Hop> {
     (h != NONE).then_some((h >> 1, (h & 1) as u8))
 }
 
+/// A path's cost as Dijkstra compares it: its length (the sum of the
+/// links' delays), then its first hop. Extending a path adds lengths and
+/// keeps the first hop, so the label Dijkstra settles on for a node is its
+/// shortest distance and, among the shortest paths, the smallest first hop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Cost {
+    len: u64,
+    first_hop: u32,
+}
+
+impl Default for Cost {
+    /// The empty path at the source: no length, no first hop yet.
+    fn default() -> Self {
+        Cost {
+            len: 0,
+            first_hop: NONE,
+        }
+    }
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    fn add(self, edge: Cost) -> Cost {
+        Cost {
+            len: self.len.saturating_add(edge.len),
+            first_hop: if self.first_hop == NONE {
+                edge.first_hop
+            } else {
+                self.first_hop
+            },
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Routes {
-    /// Each link's two ends.
-    ends: Vec<[u32; 2]>,
-    /// Each link's weight per direction (delay in ns, at least 1).
-    weight: Vec<[u64; 2]>,
+    /// One directed edge per link direction, weighted by (delay in ns, at
+    /// least 1; the packed hop).
+    graph: DiGraph<(), (u64, u32)>,
     /// Per node: its links and the direction leaving the node on each.
     incident: Vec<Vec<Hop>>,
     /// Connected component of each node.
@@ -53,38 +90,35 @@ impl Routes {
     /// `links[i]` joins `ends[0]` and `ends[1]`; `weight[d]` is the delay
     /// from `ends[d]` to the other end.
     pub fn new(nodes: usize, links: impl IntoIterator<Item = ([u32; 2], [u64; 2])>) -> Routes {
-        let mut r = Routes {
-            ends: Vec::new(),
-            weight: Vec::new(),
-            incident: vec![Vec::new(); nodes],
-            component: (0..nodes as u32).collect(),
-            tables: vec![None; nodes],
-        };
+        let mut graph = DiGraph::with_capacity(nodes, 0);
+        for _ in 0..nodes {
+            graph.add_node(());
+        }
+        let mut incident = vec![Vec::new(); nodes];
+        let mut components = UnionFind::new(nodes);
         for (i, (ends, w)) in links.into_iter().enumerate() {
-            r.ends.push(ends);
-            r.weight.push([w[0].max(1), w[1].max(1)]);
             for d in 0..2u8 {
-                r.incident[ends[usize::from(d)] as usize].push((i as u32, d));
+                let (a, b) = (ends[usize::from(d)], ends[1 - usize::from(d)]);
+                let hop = (i as u32, d);
+                graph.add_edge(
+                    NodeIndex::new(a as usize),
+                    NodeIndex::new(b as usize),
+                    (w[usize::from(d)].max(1), pack(hop)),
+                );
+                incident[a as usize].push(hop);
             }
+            components.union(ends[0] as usize, ends[1] as usize);
         }
-        // Components by union-find, smallest node id as the root.
-        let mut parent: Vec<u32> = (0..nodes as u32).collect();
-        fn root(p: &mut [u32], mut x: u32) -> u32 {
-            while p[x as usize] != x {
-                p[x as usize] = p[p[x as usize] as usize];
-                x = p[x as usize];
-            }
-            x
+        Routes {
+            graph,
+            incident,
+            component: components
+                .into_labeling()
+                .into_iter()
+                .map(|c| c as u32)
+                .collect(),
+            tables: vec![None; nodes],
         }
-        for &[a, b] in &r.ends {
-            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-            let (lo, hi) = (ra.min(rb), ra.max(rb));
-            parent[hi as usize] = lo;
-        }
-        for x in 0..nodes as u32 {
-            r.component[x as usize] = root(&mut parent, x);
-        }
-        r
     }
 
     /// The link (and direction) a packet at `from` takes toward `to`;
@@ -103,49 +137,16 @@ impl Routes {
         self.tables[f].as_ref().and_then(|t| unpack(t[to as usize]))
     }
 
-    /// Dijkstra from `src` over (distance, first hop), compared in that
-    /// order: extending a path keeps its first hop, so a node's final label
-    /// is its shortest distance and, among the shortest paths, the smallest
-    /// first hop.
+    /// Next hops from `src` to every node: petgraph's Dijkstra over
+    /// [`Cost`]s. The map it returns is only looked up, never iterated, so
+    /// its order cannot show.
     fn table_from(&self, src: u32) -> Box<[u32]> {
-        let n = self.incident.len();
-        let mut best: Vec<(u64, u32)> = vec![(u64::MAX, NONE); n];
-        let mut heap: BinaryHeap<Reverse<(u64, u32, u32)>> = BinaryHeap::new();
-        best[src as usize] = (0, NONE);
-        for &(link, dir) in &self.incident[src as usize] {
-            let v = self.ends[link as usize][1 - usize::from(dir)];
-            let cand = (
-                self.weight[link as usize][usize::from(dir)],
-                pack((link, dir)),
-            );
-            if v != src && cand < best[v as usize] {
-                best[v as usize] = cand;
-                heap.push(Reverse((cand.0, cand.1, v)));
-            }
-        }
-        while let Some(Reverse((d, fh, u))) = heap.pop() {
-            if (d, fh) != best[u as usize] {
-                continue;
-            }
-            for &(link, dir) in &self.incident[u as usize] {
-                let v = self.ends[link as usize][1 - usize::from(dir)];
-                let w = self.weight[link as usize][usize::from(dir)];
-                let cand = (d.saturating_add(w), fh);
-                if v != src && cand < best[v as usize] {
-                    best[v as usize] = cand;
-                    heap.push(Reverse((cand.0, cand.1, v)));
-                }
-            }
-        }
-        best.into_iter()
-            .enumerate()
-            .map(|(v, (d, fh))| {
-                if v as u32 == src || d == u64::MAX {
-                    NONE
-                } else {
-                    fh
-                }
-            })
+        let best = petgraph::algo::dijkstra(&self.graph, NodeIndex::new(src as usize), None, |e| {
+            let (len, first_hop) = *e.weight();
+            Cost { len, first_hop }
+        });
+        (0..self.incident.len())
+            .map(|v| best.get(&NodeIndex::new(v)).map_or(NONE, |c| c.first_hop))
             .collect()
     }
 }
