@@ -16,13 +16,13 @@ fn run(text: &str) -> Trace {
     trace
 }
 
-/// Everything the server wrote on data connections, in order of connection.
-fn server_data(t: &Trace) -> Vec<Vec<u8>> {
+/// Everything `node` wrote on data connections, in order of connection.
+fn data_from(t: &Trace, node: &str) -> Vec<Vec<u8>> {
     t.conns
         .iter()
         .filter(|c| c.label == "data")
         .map(|c| {
-            let dir = if t.node_name(c.initiator.node) == "server" {
+            let dir = if t.node_name(c.initiator.node) == node {
                 0
             } else {
                 1
@@ -32,19 +32,12 @@ fn server_data(t: &Trace) -> Vec<Vec<u8>> {
         .collect()
 }
 
+fn server_data(t: &Trace) -> Vec<Vec<u8>> {
+    data_from(t, "server")
+}
+
 fn client_data(t: &Trace) -> Vec<Vec<u8>> {
-    t.conns
-        .iter()
-        .filter(|c| c.label == "data")
-        .map(|c| {
-            let dir = if t.node_name(c.initiator.node) == "client" {
-                0
-            } else {
-                1
-            };
-            c.streams[dir].map_or_else(Vec::new, |s| t.streams[s as usize].bytes.clone())
-        })
-        .collect()
+    data_from(t, "client")
 }
 
 /// Replies the client received, in order.
