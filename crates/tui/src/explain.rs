@@ -313,21 +313,13 @@ pub fn seq(trace: &Trace, seg: &Segment) -> Explained {
     } else if rel == 0 {
         Text::new("= the ISN itself", "= ISN 本身")
     } else {
-        let before = (rel - 1) as usize;
-        let bytes = stream(trace, seg, seg.dir);
-        let data = before.min(bytes.len());
-        let fin = before - data;
-        let q = quote(&bytes[..data]);
-        let (fin_en, fin_zh) = if fin > 0 {
-            (format!(" + {fin} (FIN)"), format!(" + {fin}（FIN）"))
-        } else {
-            (String::new(), String::new())
-        };
-        let colon = if q.is_empty() { "" } else { ": " };
-        let colon_zh = if q.is_empty() { "" } else { "：" };
-        Text::new(
-            format!("= 1 (SYN) + {data} bytes sent before{fin_en}{colon}{q}"),
-            format!("= 1（SYN）+ 之前已发送的 {data} 字节{fin_zh}{colon_zh}{q}"),
+        stream_sum(
+            trace,
+            seg,
+            seg.dir,
+            rel - 1,
+            ("bytes sent before", "之前已发送的"),
+            ("", ""),
         )
     };
     Explained {
@@ -357,21 +349,13 @@ pub fn ack(trace: &Trace, seg: &Segment) -> Option<Explained> {
             "= 1：对方的 SYN 占用了一个序号；期望的下一个字节是其第一个数据字节",
         )
     } else {
-        let got = (rel - 1) as usize;
-        let bytes = stream(trace, seg, peer);
-        let data = got.min(bytes.len());
-        let fin = got - data;
-        let q = quote(&bytes[..data]);
-        let (fin_en, fin_zh) = if fin > 0 {
-            (format!(" + {fin} (FIN)"), format!(" + {fin}（FIN）"))
-        } else {
-            (String::new(), String::new())
-        };
-        let colon = if q.is_empty() { "" } else { ": " };
-        let colon_zh = if q.is_empty() { "" } else { "：" };
-        Text::new(
-            format!("= 1 (SYN) + {data} bytes received{fin_en}{colon}{q}; the next byte expected"),
-            format!("= 1（SYN）+ 已收到的 {data} 字节{fin_zh}{colon_zh}{q}；即期望的下一个字节"),
+        stream_sum(
+            trace,
+            seg,
+            peer,
+            rel - 1,
+            ("bytes received", "已收到的"),
+            ("; the next byte expected", "；即期望的下一个字节"),
         )
     };
     Some(Explained {
@@ -392,6 +376,35 @@ fn no_isn(abs: u32) -> Explained {
         ),
         abs_sum: Text::new("as on the wire", "即报文中的值"),
     }
+}
+
+/// `= 1 (SYN) + N bytes <what>[ + 1 (FIN)]: `quoted bytes`<tail>`: the
+/// arithmetic behind a relative sequence or acknowledgement number that
+/// counts `count` numbers of direction `dir`'s stream after its SYN.
+fn stream_sum(
+    trace: &Trace,
+    seg: &Segment,
+    dir: u8,
+    count: u32,
+    (what_en, what_zh): (&str, &str),
+    (tail_en, tail_zh): (&str, &str),
+) -> Text {
+    let count = count as usize;
+    let bytes = stream(trace, seg, dir);
+    let data = count.min(bytes.len());
+    let fin = count - data;
+    let q = quote(&bytes[..data]);
+    let (fin_en, fin_zh) = if fin > 0 {
+        (format!(" + {fin} (FIN)"), format!(" + {fin}（FIN）"))
+    } else {
+        (String::new(), String::new())
+    };
+    let colon = if q.is_empty() { "" } else { ": " };
+    let colon_zh = if q.is_empty() { "" } else { "：" };
+    Text::new(
+        format!("= 1 (SYN) + {data} {what_en}{fin_en}{colon}{q}{tail_en}"),
+        format!("= 1（SYN）+ {what_zh} {data} 字节{fin_zh}{colon_zh}{q}{tail_zh}"),
+    )
 }
 
 #[cfg(test)]
