@@ -858,24 +858,9 @@ impl TcpRepr<'_> {
         src_ip: Ipv4Addr,
         dst_ip: Ipv4Addr,
     ) {
-        let header_len = self.header_len();
+        self.emit_without_checksum(packet);
         let len = self.buffer_len();
-        let buf = &mut packet.buffer.as_mut()[..len];
-        let mut p = TcpPacket::new_unchecked(&mut *buf);
-        p.set_src_port(self.src_port);
-        p.set_dst_port(self.dst_port);
-        p.set_seq_number(self.seq_number);
-        p.set_ack_number(self.ack_number.unwrap_or_default());
-        p.buffer[field::DATA_OFF] = 0;
-        p.set_header_len(header_len);
-        p.set_flags(self.wire_flags());
-        p.set_window_len(self.window);
-        p.set_checksum(0);
-        p.set_urgent_at(self.urgent);
-        // Cannot fail: options_mut() is exactly wire_len() bytes long.
-        let _ = self.options.emit(p.options_mut());
-        p.payload_mut().copy_from_slice(self.payload);
-        p.fill_checksum(src_ip, dst_ip);
+        TcpPacket::new_unchecked(&mut packet.buffer.as_mut()[..len]).fill_checksum(src_ip, dst_ip);
     }
 
     /// [`TcpRepr::emit`] with the checksum field left zero, for a sender
@@ -912,6 +897,7 @@ impl TcpRepr<'_> {
         p.set_window_len(self.window);
         p.set_checksum(0);
         p.set_urgent_at(self.urgent);
+        // Cannot fail: options_mut() is exactly wire_len() bytes long.
         let _ = self.options.emit(p.options_mut());
     }
 }
