@@ -405,20 +405,25 @@ impl Stack {
                 evs = true;
                 self.on_tcp_event(now, ev, cx);
             }
-            if !self.want_writable.is_empty() {
-                let ep = &self.ep;
-                let conn_owner = &self.conn_owner;
-                let pending = &mut self.pending;
-                self.want_writable.retain(|&c| {
-                    let ready = ep.send_capacity(c) > 0
-                        || ep
-                            .state(c)
-                            .is_none_or(|st| st == netstep_tcp::State::Closed);
-                    if ready && let Some(o) = conn_owner.get(&c) {
-                        pending.push_back((o.app, Pending::Event(SockEvent::Writable { conn: c })));
-                    }
-                    !ready
-                });
+            // An index loop rather than `retain`: this runs after every
+            // segment of a bulk sender, almost always over one connection.
+            let mut i = 0;
+            while i < self.want_writable.len() {
+                let c = self.want_writable[i];
+                let ready = self.ep.send_capacity(c) > 0
+                    || self
+                        .ep
+                        .state(c)
+                        .is_none_or(|st| st == netstep_tcp::State::Closed);
+                if !ready {
+                    i += 1;
+                    continue;
+                }
+                self.want_writable.remove(i);
+                if let Some(o) = self.conn_owner.get(&c) {
+                    self.pending
+                        .push_back((o.app, Pending::Event(SockEvent::Writable { conn: c })));
+                }
             }
             if !sent && !evs {
                 break;
@@ -563,8 +568,14 @@ impl Stack {
                 let mut buf = self.bufs.pop().unwrap_or_default();
                 buf.clear();
                 // Read until empty, 64 KiB a call, as a program with a 64 KiB
-                // buffer would (each read may open the window).
-                while self.ep.recv_append(conn, &mut buf, 64 * 1024).unwrap_or(0) > 0 {}
+                // buffer would (each read may open the window). Asking how
+                // much is there first spares the empty read a program's
+                // last `read` would be: it changes nothing in TCP but
+                // would queue the connection for another transmit poll.
+                while self.ep.recv_available(conn) > 0
+                    && self.ep.recv_append(conn, &mut buf, 64 * 1024).unwrap_or(0) > 0
+                {
+                }
                 if buf.is_empty() {
                     self.bufs.push(buf);
                 } else if let Some(o) = self.conn_owner.get(&conn) {
