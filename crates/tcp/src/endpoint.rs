@@ -406,10 +406,7 @@ impl Endpoint {
             .get_mut(conn.0 as usize)
             .ok_or(TcpError::InvalidConn)?;
         let n = c.recv(buf)?;
-        if !c.queued {
-            c.queued = true;
-            self.tx_queue.push(Reverse(conn.0));
-        }
+        self.queue_after_recv(conn);
         Ok(n)
     }
 
@@ -427,11 +424,23 @@ impl Endpoint {
             .get_mut(conn.0 as usize)
             .ok_or(TcpError::InvalidConn)?;
         let n = c.recv_append(out, max)?;
-        if !c.queued {
+        self.queue_after_recv(conn);
+        Ok(n)
+    }
+
+    /// Reading changes only the receive buffer, so the only segment it can
+    /// call for is a window update (an owed ACK). Every other reason to
+    /// send queued the connection when it arose, and a connection off the
+    /// queue had `Conn::dispatch` return `None` since: with no ACK owed it
+    /// would again, without side effects. So a read queues the connection
+    /// only when an ACK is owed, which spares a `dispatch` per read (two
+    /// reads per segment: the reader loops until `Ok(0)`).
+    fn queue_after_recv(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn.0 as usize];
+        if !c.queued && c.ack_pending() {
             c.queued = true;
             self.tx_queue.push(Reverse(conn.0));
         }
-        Ok(n)
     }
 
     /// CLOSE (RFC 9293 3.10.4): a FIN after the queued data (a half

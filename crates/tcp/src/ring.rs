@@ -133,9 +133,15 @@ impl Ring {
         let start = self.index(self.len + offset);
         let first = n.min(self.size - start);
         self.buf[start..start + first].copy_from_slice(&data[..first]);
-        self.buf[..n - first].copy_from_slice(&data[first..n]);
-        self.update_mirror(start, start + first);
-        self.update_mirror(0, n - first);
+        // The wrapped part and the mirror only when there is one: an
+        // empty `copy_from_slice` still calls memcpy, on every segment.
+        if n > first {
+            self.buf[..n - first].copy_from_slice(&data[first..n]);
+        }
+        if self.mirror > 0 {
+            self.update_mirror(start, start + first);
+            self.update_mirror(0, n - first);
+        }
         n
     }
 
@@ -177,9 +183,15 @@ impl Ring {
     /// Moves up to `max` bytes from the front onto the end of `out`.
     pub(crate) fn pop_append(&mut self, out: &mut Vec<u8>, max: usize) -> usize {
         let n = max.min(self.len);
+        if n == 0 {
+            // Readers loop until nothing is left: this is every other call.
+            return 0;
+        }
         let (a, b) = self.front(n);
         out.extend_from_slice(a);
-        out.extend_from_slice(b);
+        if !b.is_empty() {
+            out.extend_from_slice(b);
+        }
         self.drop_front(n);
         n
     }
