@@ -57,7 +57,7 @@ struct PendingRst {
 
 pub(crate) type Events = VecDeque<Event>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Conn {
     pub(crate) id: ConnId,
     pub(crate) local: SocketAddrV4,
@@ -381,11 +381,7 @@ impl Conn {
     }
 
     fn rcv_wnd(&self) -> usize {
-        if self.rcv_adv > self.rcv_nxt {
-            self.rcv_adv - self.rcv_nxt
-        } else {
-            0
-        }
+        ahead(self.rcv_adv, self.rcv_nxt)
     }
 
     fn data_end(&self) -> SeqNumber {
@@ -398,9 +394,7 @@ impl Conn {
 
     /// Bytes queued but not yet sent (from SND.NXT).
     fn unsent(&self) -> usize {
-        let end = self.data_end();
-        let from = self.snd_nxt.max(self.tx_seq);
-        if end > from { end - from } else { 0 }
+        ahead(self.data_end(), self.snd_nxt.max(self.tx_seq))
     }
 
     fn tsval(&self, now: Instant) -> u32 {
@@ -427,9 +421,7 @@ impl Conn {
         // Written out, branch-free: the iterator form
         // (`[..].into_iter().flatten().min()`) was 5% of a bulk transfer's
         // time, and a `match` on pairs of options still cost ~40
-        // instructions on every segment. `None` maps to `u64::MAX`, which
-        // no deadline reaches in practice; if one did, it is still found
-        // by the fallback below.
+        // instructions on every segment. `None` counts as `u64::MAX`.
         fn key(t: Option<Instant>) -> u64 {
             t.map_or(u64::MAX, Instant::as_nanos)
         }
@@ -437,18 +429,11 @@ impl Conn {
             .min(key(self.delack_at))
             .min(key(self.persist_at))
             .min(key(self.time_wait_at));
-        if m != u64::MAX {
-            return Some(Instant::from_nanos(m));
-        }
-        [
-            self.retx_at,
-            self.delack_at,
-            self.persist_at,
-            self.time_wait_at,
-        ]
-        .into_iter()
-        .flatten()
-        .next()
+        let any = self.retx_at.is_some()
+            | self.delack_at.is_some()
+            | self.persist_at.is_some()
+            | self.time_wait_at.is_some();
+        any.then_some(Instant::from_nanos(m))
     }
 
     pub(crate) fn snapshot(&self) -> ConnSnapshot {
@@ -1699,6 +1684,56 @@ impl Conn {
     // ---------------------------------------------------------------
     // OUTPUT: the next segment, in a fixed order of kinds.
 
+    /// Whether [`Conn::dispatch`] may return a segment. False only when it
+    /// would surely return `None` and change nothing, so the endpoint need
+    /// not queue the connection (nor call it again after a segment): a
+    /// `dispatch` that finds nothing was two of them per segment of a bulk
+    /// transfer. True is allowed to be wrong (dispatch then finds nothing).
+    pub(crate) fn may_send(&self) -> bool {
+        // `dispatch` takes or clears each of these.
+        if self.pending_rst.is_some()
+            || self.ack_due.is_some()
+            || self.need_syn.is_some()
+            || self.pending_retx.is_some()
+            || self.probe_due
+            || self.force_send
+        {
+            return true;
+        }
+        matches!(
+            self.state,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        ) && self.data_plan_ready()
+    }
+
+    /// Whether [`Conn::data_plan`] would return a segment now: its own
+    /// tests, without its side effects.
+    fn data_plan_ready(&self) -> bool {
+        if self.tx.is_empty() && !self.fin_queued {
+            // Nothing queued, no FIN: `unsent` is 0 and there is no FIN.
+            return false;
+        }
+        let s = self.snd_nxt;
+        if s < self.tx_seq {
+            return false;
+        }
+        let unsent = self.unsent();
+        if unsent == 0 {
+            return self.fin_queued && s <= self.data_end();
+        }
+        let usable = self.usable_window();
+        if s < self.snd_max {
+            // A go-back-N resend: `len` is positive iff the window is.
+            usable > 0
+        } else {
+            self.sendable_len(unsent, usable) > 0
+        }
+    }
+
     pub(crate) fn dispatch(&mut self, now: Instant, prof: &Profile) -> Option<Plan> {
         if let Some(r) = self.pending_rst.take() {
             return Some(Plan {
@@ -1846,11 +1881,7 @@ impl Conn {
 
     fn usable_window(&self) -> usize {
         let limit = self.snd_una + self.snd_wnd.min(self.cwnd).min(i32::MAX as u32) as usize;
-        if limit > self.snd_nxt {
-            limit - self.snd_nxt
-        } else {
-            0
-        }
+        ahead(limit, self.snd_nxt)
     }
 
     /// How much new data to send now, or 0 to wait: sender-side SWS
@@ -1995,6 +2026,13 @@ impl Conn {
     pub(crate) fn payload(&mut self, offset: usize, len: usize) -> &[u8] {
         self.tx.view(offset, len)
     }
+}
+
+/// Bytes from `from` forward to `to`, or 0 if `to` is not after `from`:
+/// `if to > from { to - from } else { 0 }` without the subtraction's
+/// check (the hot helpers below run several times a segment).
+fn ahead(to: SeqNumber, from: SeqNumber) -> usize {
+    to.distance(from).max(0) as usize
 }
 
 fn clamp_rto(rto: Duration, prof: &Profile) -> Duration {

@@ -441,6 +441,20 @@ impl Endpoint {
             c.queued = true;
             self.tx_queue.push(Reverse(conn.0));
         }
+        #[cfg(test)]
+        check_nothing_to_send(c);
+    }
+
+    /// Queues the connection for `poll_transmit` if it may have something
+    /// to send ([`Conn::may_send`]).
+    fn queue_if_may_send(&mut self, idx: usize) {
+        let c = &mut self.conns[idx];
+        if !c.queued && c.may_send() {
+            c.queued = true;
+            self.tx_queue.push(Reverse(idx as u32));
+        }
+        #[cfg(test)]
+        check_nothing_to_send(c);
     }
 
     /// CLOSE (RFC 9293 3.10.4): a FIN after the queued data (a half
@@ -697,6 +711,14 @@ impl Endpoint {
                 continue;
             };
             self.conns[idx].update_timers(now, &self.profile);
+            if !self.conns[idx].may_send() {
+                // The next call would find nothing here: leave the queue
+                // now, so it returns `None` at once.
+                self.tx_queue.pop();
+                self.conns[idx].queued = false;
+                #[cfg(test)]
+                check_nothing_to_send(&self.conns[idx]);
+            }
             self.reregister(idx);
             self.tidy_timers();
             let mut tcp = TcpRepr {
@@ -756,33 +778,59 @@ impl Endpoint {
     // Bookkeeping after a connection changed.
 
     fn touch(&mut self, idx: usize, now: Instant) {
-        let c = &mut self.conns[idx];
-        c.update_timers(now, &self.profile);
-        if !c.queued {
-            c.queued = true;
-            self.tx_queue.push(Reverse(idx as u32));
-        }
+        self.conns[idx].update_timers(now, &self.profile);
+        self.queue_if_may_send(idx);
         self.reregister(idx);
     }
 
     fn reregister(&mut self, idx: usize) {
-        let c = &mut self.conns[idx];
+        let c = &self.conns[idx];
         let d = c.next_deadline();
         if d != c.registered {
-            c.registered = d;
-            c.timer_gen = c.timer_gen.wrapping_add(1);
-            if let Some(t) = d {
-                self.timers.push(Reverse((t, idx as u32, c.timer_gen)));
-            }
+            self.register(idx, d);
         }
+        let c = &self.conns[idx];
         if c.state == State::Closed && c.bound {
-            c.bound = false;
-            let key = (c.local.port(), *c.remote.ip(), c.remote.port());
-            let port = c.local.port();
-            self.demux.remove(&key);
-            self.last_demux = None;
-            self.release_port(port);
+            self.unbind(idx);
         }
+    }
+
+    /// Enters the connection's new deadline in the timer heap. Out of line
+    /// (as `unbind`): `reregister` runs several times a segment and mostly
+    /// finds nothing changed.
+    #[inline(never)]
+    fn register(&mut self, idx: usize, d: Option<Instant>) {
+        let c = &mut self.conns[idx];
+        let old = c.registered.map(|t| Reverse((t, idx as u32, c.timer_gen)));
+        c.registered = d;
+        c.timer_gen = c.timer_gen.wrapping_add(1);
+        let Some(t) = d else {
+            return;
+        };
+        let new = Reverse((t, idx as u32, c.timer_gen));
+        // The old entry on top (a connection alone on its host, or the
+        // earliest): overwrite it in place rather than push the new one
+        // and pop the stale one later. Either way the heap's live entries
+        // are the same.
+        if let Some(mut top) = self.timers.peek_mut()
+            && Some(*top) == old
+        {
+            *top = new;
+            return;
+        }
+        self.timers.push(new);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unbind(&mut self, idx: usize) {
+        let c = &mut self.conns[idx];
+        c.bound = false;
+        let key = (c.local.port(), *c.remote.ip(), c.remote.port());
+        let port = c.local.port();
+        self.demux.remove(&key);
+        self.last_demux = None;
+        self.release_port(port);
     }
 
     /// Pops stale entries off the top of the timer heap, so
@@ -796,6 +844,27 @@ impl Endpoint {
             self.timers.pop();
         }
     }
+}
+
+/// Tests check every use of [`Conn::may_send`]: a connection left off the
+/// transmit queue must have nothing to send and nothing `dispatch` would
+/// change (compared on a clone, by its `Debug` form: every field).
+#[cfg(test)]
+fn check_nothing_to_send(c: &Conn) {
+    if c.queued {
+        return;
+    }
+    let mut probe = c.clone();
+    let plan = probe.dispatch(Instant::from_nanos(u64::MAX / 2), &Profile::default());
+    assert!(
+        plan.is_none(),
+        "a connection off the queue had {plan:?} to send"
+    );
+    assert_eq!(
+        format!("{probe:?}"),
+        format!("{c:?}"),
+        "dispatch changed a connection off the queue"
+    );
 }
 
 /// Bytes the TCP options take on the wire, padded to 32 bits (MSS 4,

@@ -18,6 +18,7 @@ use netstep_wire::SeqNumber;
 /// The smallest storage a ring allocates.
 const MIN_STORAGE: usize = 2048;
 
+#[derive(Clone)]
 pub(crate) struct Ring {
     /// `size` bytes of ring, then a copy of its first `mirror_len()` bytes.
     buf: Vec<u8>,
