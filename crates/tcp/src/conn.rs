@@ -623,6 +623,9 @@ impl Conn {
         seg: &TcpRepr<'_>,
         ev: &mut Events,
     ) {
+        if self.state == State::Established && self.on_segment_predicted(now, prof, seg, ev) {
+            return;
+        }
         match self.state {
             State::SynSent => self.on_segment_syn_sent(now, prof, seg, ev),
             State::Closed | State::Listen => {}
@@ -945,62 +948,8 @@ impl Conn {
         }
         // RFC 9293 3.8.6.1: probing goes on while the peer answers.
         self.probes_unanswered = 0;
-        if self.state != State::TimeWait {
-            // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT),
-            // then send an ACK, drop the segment, and return."
-            if ack > self.snd_max {
-                self.reject(RejectReason::AckOfUnsentData, ev);
-                self.ack_now(AckReason::AckOfUnsentData);
-                return;
-            }
-            // RFC 5961 5.2: the ACK must lie in
-            // [SND.UNA - MAX.SND.WND, SND.NXT], else drop and ACK.
-            if ack < self.snd_una - self.max_snd_wnd as usize {
-                self.reject(RejectReason::AckTooOld, ev);
-                self.ack_now(AckReason::AckTooOld);
-                return;
-            }
-            let seg_wnd = u32::from(seg.window) << self.snd_wscale;
-            if ack > self.snd_una {
-                self.on_new_ack(now, prof, ack, ev);
-                if self.state == State::Closed {
-                    return;
-                }
-            } else if ack == self.snd_una
-                && seg.payload.is_empty()
-                && !flags.fin()
-                && !flags.syn()
-                && seg_wnd == self.snd_wnd
-                && self.snd_max > self.snd_una
-                && !self.probing
-            {
-                // RFC 5681 2: a duplicate ACK.
-                self.on_dup_ack(prof);
-            }
-            // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
-            // updated. If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and
-            // SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, set
-            // SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK."
-            let s = seg.seq_number;
-            if self.snd_una <= ack
-                && (self.snd_wl1 < s || (self.snd_wl1 == s && self.snd_wl2 <= ack))
-            {
-                let opened = self.snd_wnd == 0 && seg_wnd > 0;
-                self.snd_wnd = seg_wnd;
-                self.max_snd_wnd = self.max_snd_wnd.max(seg_wnd);
-                self.snd_wl1 = s;
-                self.snd_wl2 = ack;
-                if opened {
-                    if self.probing && self.snd_max > self.snd_nxt {
-                        // Forget the unacknowledged probe byte: it is sent
-                        // again as data.
-                        self.snd_max = self.snd_nxt;
-                    }
-                    self.probing = false;
-                    self.persist_backoff = 0;
-                    self.persist_at = None;
-                }
-            }
+        if self.state != State::TimeWait && !self.process_ack(now, prof, seg, ack, ev) {
+            return;
         }
 
         // RFC 7323 4.3: remember the peer's timestamp for our TSecr.
@@ -1049,6 +998,132 @@ impl Conn {
         if fin {
             self.receive_fin(seq + payload.len(), ev, now, prof);
         }
+    }
+
+    /// Fifth step for a synchronized state other than TIME-WAIT, after
+    /// SYN-RECEIVED's own test: the ACK's acceptability (RFC 9293, RFC 5961
+    /// 5.2), new data acknowledged, duplicate ACKs, the send window.
+    /// Returns false when the segment is dropped (or the connection
+    /// closed) and processing stops.
+    fn process_ack(
+        &mut self,
+        now: Instant,
+        prof: &Profile,
+        seg: &TcpRepr<'_>,
+        ack: SeqNumber,
+        ev: &mut Events,
+    ) -> bool {
+        let flags = seg.flags;
+        // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT),
+        // then send an ACK, drop the segment, and return."
+        if ack > self.snd_max {
+            self.reject(RejectReason::AckOfUnsentData, ev);
+            self.ack_now(AckReason::AckOfUnsentData);
+            return false;
+        }
+        // RFC 5961 5.2: the ACK must lie in
+        // [SND.UNA - MAX.SND.WND, SND.NXT], else drop and ACK.
+        if ack < self.snd_una - self.max_snd_wnd as usize {
+            self.reject(RejectReason::AckTooOld, ev);
+            self.ack_now(AckReason::AckTooOld);
+            return false;
+        }
+        let seg_wnd = u32::from(seg.window) << self.snd_wscale;
+        if ack > self.snd_una {
+            self.on_new_ack(now, prof, ack, ev);
+            if self.state == State::Closed {
+                return false;
+            }
+        } else if ack == self.snd_una
+            && seg.payload.is_empty()
+            && !flags.fin()
+            && !flags.syn()
+            && seg_wnd == self.snd_wnd
+            && self.snd_max > self.snd_una
+            && !self.probing
+        {
+            // RFC 5681 2: a duplicate ACK.
+            self.on_dup_ack(prof);
+        }
+        // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
+        // updated. If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and
+        // SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, set
+        // SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK."
+        let s = seg.seq_number;
+        if self.snd_una <= ack && (self.snd_wl1 < s || (self.snd_wl1 == s && self.snd_wl2 <= ack)) {
+            let opened = self.snd_wnd == 0 && seg_wnd > 0;
+            self.snd_wnd = seg_wnd;
+            self.max_snd_wnd = self.max_snd_wnd.max(seg_wnd);
+            self.snd_wl1 = s;
+            self.snd_wl2 = ack;
+            if opened {
+                if self.probing && self.snd_max > self.snd_nxt {
+                    // Forget the unacknowledged probe byte: it is sent
+                    // again as data.
+                    self.snd_max = self.snd_nxt;
+                }
+                self.probing = false;
+                self.persist_backoff = 0;
+                self.persist_at = None;
+            }
+        }
+        true
+    }
+
+    /// Header prediction (Van Jacobson's, as in 4.4BSD `tcp_input` and
+    /// Linux `tcp_rcv_established`): in ESTABLISHED, a segment with ACK
+    /// and no SYN, FIN or RST, exactly at RCV.NXT, whose text fits the
+    /// window and the buffer, passes every test of RFC 9293 3.10.7.4 that
+    /// comes before the ACK: acceptable (first step), nothing to trim,
+    /// no RST (second), no SYN (fourth). It goes straight to the fifth
+    /// step and the text. Anything else (and timestamps to remember)
+    /// takes the general path. Returns whether it handled the segment;
+    /// tests check that the general path would have done the same.
+    fn on_segment_predicted(
+        &mut self,
+        now: Instant,
+        prof: &Profile,
+        seg: &TcpRepr<'_>,
+        ev: &mut Events,
+    ) -> bool {
+        let Some(ack) = seg.ack_number else {
+            return false;
+        };
+        let flags = seg.flags;
+        if flags.syn()
+            || flags.fin()
+            || flags.rst()
+            || seg.seq_number != self.rcv_nxt
+            || (self.ts_enabled && seg.options.timestamps.is_some())
+        {
+            return false;
+        }
+        let n = seg.payload.len();
+        if n > 0 && n > self.rcv_wnd().min(self.rx.free()) {
+            return false;
+        }
+        #[cfg(test)]
+        let general = {
+            let mut c = self.clone();
+            let mut e = ev.clone();
+            c.on_segment_synchronized(now, prof, seg, &mut e);
+            (c, e)
+        };
+        self.probes_unanswered = 0;
+        if self.process_ack(now, prof, seg, ack, ev) && n > 0 {
+            match self.state {
+                State::Established | State::FinWait1 | State::FinWait2 => {
+                    self.receive_data(now, prof, seg.seq_number, seg.payload, ev);
+                }
+                _ => self.reject(RejectReason::DataAfterFin, ev),
+            }
+        }
+        #[cfg(test)]
+        {
+            assert_eq!(format!("{:?}", general.0), format!("{self:?}"));
+            assert_eq!(&general.1, ev);
+        }
+        true
     }
 
     /// Fifth step, an ACK of new data: SND.UNA <- SEG.ACK, "any segments on

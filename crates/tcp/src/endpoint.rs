@@ -679,7 +679,18 @@ impl Endpoint {
     /// input or application call. Order: RSTs for closed ports, then by
     /// connection id; within a connection RST, SYN, retransmission, data
     /// and FIN, zero-window probe, pure ACK.
+    #[inline]
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit<'_>> {
+        // Every flush ends with a call that finds nothing: answer it
+        // without entering the (large) body.
+        if self.rsts.is_empty() && self.tx_queue.is_empty() {
+            return None;
+        }
+        self.poll_transmit_slow(now)
+    }
+
+    #[inline(never)]
+    fn poll_transmit_slow(&mut self, now: Instant) -> Option<Transmit<'_>> {
         if let Some(r) = self.rsts.pop_front() {
             let tcp = TcpRepr {
                 src_port: r.src_port,
