@@ -1623,6 +1623,11 @@ impl Conn {
             State::SynSent | State::SynReceived | State::Established | State::CloseWait
                 if !self.fin_queued && !self.close_after_established =>
             {
+                // A writer calls until the buffer is full: the last call
+                // takes nothing.
+                if self.tx.free() == 0 {
+                    return Ok(0);
+                }
                 Ok(self.tx.push(data))
             }
             State::Closed | State::Listen => Err(self.closed_error()),

@@ -748,7 +748,9 @@ impl Endpoint {
             let mut ip = self.ip_header(dst, &tcp);
             ip.payload_len += plan.payload_len;
             let id = self.conns[idx].id;
-            tcp.payload = self.conns[idx].payload(plan.payload_offset, plan.payload_len);
+            if plan.payload_len > 0 {
+                tcp.payload = self.conns[idx].payload(plan.payload_offset, plan.payload_len);
+            }
             return Some(Transmit {
                 conn: Some(id),
                 ip,
