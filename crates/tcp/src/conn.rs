@@ -75,6 +75,10 @@ pub(crate) struct Conn {
     pub(crate) registered: Option<Instant>,
     /// Present in the endpoint's demultiplexing table and port counts.
     pub(crate) bound: bool,
+    /// An input of `update_timers` changed without it running after
+    /// (only `set_nodelay` does that): the next write that takes nothing
+    /// must still run the bookkeeping.
+    pub(crate) timers_stale: bool,
 
     // Send sequence space (RFC 9293 3.3.1, Figure 3).
     iss: SeqNumber,
@@ -201,6 +205,7 @@ impl Conn {
             timer_gen: 0,
             registered: None,
             bound: false,
+            timers_stale: false,
             iss,
             snd_una: iss,
             snd_nxt: iss,
@@ -1538,6 +1543,7 @@ impl Conn {
     /// in flight (RFC 6298 5.1-5.3, RFC 9293 3.8.6.1). Called after every
     /// change.
     pub(crate) fn update_timers(&mut self, now: Instant, prof: &Profile) {
+        self.timers_stale = false;
         if !matches!(
             self.state,
             State::Established
@@ -1710,6 +1716,8 @@ impl Conn {
 
     pub(crate) fn set_nodelay(&mut self, on: bool) {
         self.nodelay = on;
+        // Nagle decides whether waiting data arms the persist timer.
+        self.timers_stale = true;
     }
 
     /// CLOSE (RFC 9293 3.10.4), which for us is also the half close.

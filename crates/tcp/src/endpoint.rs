@@ -391,9 +391,38 @@ impl Endpoint {
             .get_mut(conn.0 as usize)
             .ok_or(TcpError::InvalidConn)?;
         let n = c.send(data)?;
+        if n == 0 && !c.timers_stale {
+            // A writer calls until the buffer takes nothing (every other
+            // call of a bulk sender). Such a call changed nothing, and the
+            // bookkeeping ran after every change before it: handling a
+            // segment or a timeout and every application call touch the
+            // connection, `poll_transmit` updates it after each segment,
+            // and what a `dispatch` finding nothing clears, or a read
+            // changes, is no input of the timers (`set_nodelay` is, and
+            // marks them stale). Touching again would change nothing.
+            #[cfg(test)]
+            self.check_settled(conn.0 as usize, now);
+            return Ok(0);
+        }
         self.touch(conn.0 as usize, now);
         self.tidy_timers();
         Ok(n)
+    }
+
+    /// Tests check that a write that took nothing had nothing to update:
+    /// what `touch` and `tidy_timers` would do is a no-op.
+    #[cfg(test)]
+    fn check_settled(&self, idx: usize, now: Instant) {
+        let c = &self.conns[idx];
+        let mut after = c.clone();
+        after.update_timers(now, &self.profile);
+        assert_eq!(format!("{after:?}"), format!("{c:?}"), "timers not settled");
+        assert_eq!(c.next_deadline(), c.registered, "deadline not registered");
+        check_nothing_to_send(c);
+        if let Some(&Reverse((t, i, generation))) = self.timers.peek() {
+            let top = &self.conns[i as usize];
+            assert!(top.timer_gen == generation && top.registered == Some(t));
+        }
     }
 
     /// RECEIVE (RFC 9293 3.10.3): `Ok(0)` means nothing to read now; the
