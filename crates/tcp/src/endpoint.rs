@@ -812,6 +812,7 @@ impl Endpoint {
     }
 
     /// The next event for the application and the trace.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -819,12 +820,14 @@ impl Endpoint {
     // ---------------------------------------------------------------
     // Bookkeeping after a connection changed.
 
+    #[inline]
     fn touch(&mut self, idx: usize, now: Instant) {
         self.conns[idx].update_timers(now, &self.profile);
         self.queue_if_may_send(idx);
         self.reregister(idx);
     }
 
+    #[inline]
     fn reregister(&mut self, idx: usize) {
         let c = &self.conns[idx];
         let d = c.next_deadline();
@@ -877,6 +880,7 @@ impl Endpoint {
 
     /// Pops stale entries off the top of the timer heap, so
     /// `poll_timeout` can peek.
+    #[inline]
     fn tidy_timers(&mut self) {
         while let Some(&Reverse((t, idx, generation))) = self.timers.peek() {
             let c = &self.conns[idx as usize];
