@@ -1669,6 +1669,14 @@ impl Conn {
 
     fn after_recv(&mut self, n: usize) -> Result<usize, TcpError> {
         self.readable_signalled = false;
+        if self.asm.is_empty() {
+            // Read empty, with nothing out of order past the end: the next
+            // segments go in from the start of the storage, in one copy
+            // each (the storage is only as large as the most ever held, a
+            // few segments for a reader that keeps up, so it wrapped every
+            // few segments, splitting both copies).
+            self.rx.rewind_if_empty();
+        }
         if n == 0 && self.state == State::Closed {
             return Err(self.closed_error());
         }

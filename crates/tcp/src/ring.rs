@@ -207,8 +207,8 @@ impl Ring {
     }
 
     /// Moves an empty ring's start back to index 0, which keeps later
-    /// views contiguous for as long as possible. Only for the send buffer:
-    /// the receive buffer keeps out-of-order bytes past its end.
+    /// views contiguous for as long as possible. The receive buffer keeps
+    /// out-of-order bytes past its end: rewind it only when it holds none.
     pub(crate) fn rewind_if_empty(&mut self) {
         if self.len == 0 {
             self.head = 0;
