@@ -391,9 +391,38 @@ impl Endpoint {
             .get_mut(conn.0 as usize)
             .ok_or(TcpError::InvalidConn)?;
         let n = c.send(data)?;
+        if n == 0 && !c.timers_stale {
+            // A writer calls until the buffer takes nothing (every other
+            // call of a bulk sender). Such a call changed nothing, and the
+            // bookkeeping ran after every change before it: handling a
+            // segment or a timeout and every application call touch the
+            // connection, `poll_transmit` updates it after each segment,
+            // and what a `dispatch` finding nothing clears, or a read
+            // changes, is no input of the timers (`set_nodelay` is, and
+            // marks them stale). Touching again would change nothing.
+            #[cfg(test)]
+            self.check_settled(conn.0 as usize, now);
+            return Ok(0);
+        }
         self.touch(conn.0 as usize, now);
         self.tidy_timers();
         Ok(n)
+    }
+
+    /// Tests check that a write that took nothing had nothing to update:
+    /// what `touch` and `tidy_timers` would do is a no-op.
+    #[cfg(test)]
+    fn check_settled(&self, idx: usize, now: Instant) {
+        let c = &self.conns[idx];
+        let mut after = c.clone();
+        after.update_timers(now, &self.profile);
+        assert_eq!(format!("{after:?}"), format!("{c:?}"), "timers not settled");
+        assert_eq!(c.next_deadline(), c.registered, "deadline not registered");
+        check_nothing_to_send(c);
+        if let Some(&Reverse((t, i, generation))) = self.timers.peek() {
+            let top = &self.conns[i as usize];
+            assert!(top.timer_gen == generation && top.registered == Some(t));
+        }
     }
 
     /// RECEIVE (RFC 9293 3.10.3): `Ok(0)` means nothing to read now; the
@@ -406,10 +435,7 @@ impl Endpoint {
             .get_mut(conn.0 as usize)
             .ok_or(TcpError::InvalidConn)?;
         let n = c.recv(buf)?;
-        if !c.queued {
-            c.queued = true;
-            self.tx_queue.push(Reverse(conn.0));
-        }
+        self.queue_after_recv(conn);
         Ok(n)
     }
 
@@ -427,11 +453,37 @@ impl Endpoint {
             .get_mut(conn.0 as usize)
             .ok_or(TcpError::InvalidConn)?;
         let n = c.recv_append(out, max)?;
-        if !c.queued {
+        self.queue_after_recv(conn);
+        Ok(n)
+    }
+
+    /// Reading changes only the receive buffer, so the only segment it can
+    /// call for is a window update (an owed ACK). Every other reason to
+    /// send queued the connection when it arose, and a connection off the
+    /// queue had `Conn::dispatch` return `None` since: with no ACK owed it
+    /// would again, without side effects. So a read queues the connection
+    /// only when an ACK is owed, which spares a `dispatch` per read (two
+    /// reads per segment: the reader loops until `Ok(0)`).
+    fn queue_after_recv(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn.0 as usize];
+        if !c.queued && c.ack_pending() {
             c.queued = true;
             self.tx_queue.push(Reverse(conn.0));
         }
-        Ok(n)
+        #[cfg(test)]
+        check_nothing_to_send(c);
+    }
+
+    /// Queues the connection for `poll_transmit` if it may have something
+    /// to send ([`Conn::may_send`]).
+    fn queue_if_may_send(&mut self, idx: usize) {
+        let c = &mut self.conns[idx];
+        if !c.queued && c.may_send() {
+            c.queued = true;
+            self.tx_queue.push(Reverse(idx as u32));
+        }
+        #[cfg(test)]
+        check_nothing_to_send(c);
     }
 
     /// CLOSE (RFC 9293 3.10.4): a FIN after the queued data (a half
@@ -656,7 +708,18 @@ impl Endpoint {
     /// input or application call. Order: RSTs for closed ports, then by
     /// connection id; within a connection RST, SYN, retransmission, data
     /// and FIN, zero-window probe, pure ACK.
+    #[inline]
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit<'_>> {
+        // Every flush ends with a call that finds nothing: answer it
+        // without entering the (large) body.
+        if self.rsts.is_empty() && self.tx_queue.is_empty() {
+            return None;
+        }
+        self.poll_transmit_slow(now)
+    }
+
+    #[inline(never)]
+    fn poll_transmit_slow(&mut self, now: Instant) -> Option<Transmit<'_>> {
         if let Some(r) = self.rsts.pop_front() {
             let tcp = TcpRepr {
                 src_port: r.src_port,
@@ -688,6 +751,14 @@ impl Endpoint {
                 continue;
             };
             self.conns[idx].update_timers(now, &self.profile);
+            if !self.conns[idx].may_send() {
+                // The next call would find nothing here: leave the queue
+                // now, so it returns `None` at once.
+                self.tx_queue.pop();
+                self.conns[idx].queued = false;
+                #[cfg(test)]
+                check_nothing_to_send(&self.conns[idx]);
+            }
             self.reregister(idx);
             self.tidy_timers();
             let mut tcp = TcpRepr {
@@ -706,7 +777,9 @@ impl Endpoint {
             let mut ip = self.ip_header(dst, &tcp);
             ip.payload_len += plan.payload_len;
             let id = self.conns[idx].id;
-            tcp.payload = self.conns[idx].payload(plan.payload_offset, plan.payload_len);
+            if plan.payload_len > 0 {
+                tcp.payload = self.conns[idx].payload(plan.payload_offset, plan.payload_len);
+            }
             return Some(Transmit {
                 conn: Some(id),
                 ip,
@@ -739,6 +812,7 @@ impl Endpoint {
     }
 
     /// The next event for the application and the trace.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -746,38 +820,67 @@ impl Endpoint {
     // ---------------------------------------------------------------
     // Bookkeeping after a connection changed.
 
+    #[inline]
     fn touch(&mut self, idx: usize, now: Instant) {
-        let c = &mut self.conns[idx];
-        c.update_timers(now, &self.profile);
-        if !c.queued {
-            c.queued = true;
-            self.tx_queue.push(Reverse(idx as u32));
-        }
+        self.conns[idx].update_timers(now, &self.profile);
+        self.queue_if_may_send(idx);
         self.reregister(idx);
     }
 
+    #[inline]
     fn reregister(&mut self, idx: usize) {
-        let c = &mut self.conns[idx];
+        let c = &self.conns[idx];
         let d = c.next_deadline();
         if d != c.registered {
-            c.registered = d;
-            c.timer_gen = c.timer_gen.wrapping_add(1);
-            if let Some(t) = d {
-                self.timers.push(Reverse((t, idx as u32, c.timer_gen)));
-            }
+            self.register(idx, d);
         }
+        let c = &self.conns[idx];
         if c.state == State::Closed && c.bound {
-            c.bound = false;
-            let key = (c.local.port(), *c.remote.ip(), c.remote.port());
-            let port = c.local.port();
-            self.demux.remove(&key);
-            self.last_demux = None;
-            self.release_port(port);
+            self.unbind(idx);
         }
+    }
+
+    /// Enters the connection's new deadline in the timer heap. Out of line
+    /// (as `unbind`): `reregister` runs several times a segment and mostly
+    /// finds nothing changed.
+    #[inline(never)]
+    fn register(&mut self, idx: usize, d: Option<Instant>) {
+        let c = &mut self.conns[idx];
+        let old = c.registered.map(|t| Reverse((t, idx as u32, c.timer_gen)));
+        c.registered = d;
+        c.timer_gen = c.timer_gen.wrapping_add(1);
+        let Some(t) = d else {
+            return;
+        };
+        let new = Reverse((t, idx as u32, c.timer_gen));
+        // The old entry on top (a connection alone on its host, or the
+        // earliest): overwrite it in place rather than push the new one
+        // and pop the stale one later. Either way the heap's live entries
+        // are the same.
+        if let Some(mut top) = self.timers.peek_mut()
+            && Some(*top) == old
+        {
+            *top = new;
+            return;
+        }
+        self.timers.push(new);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unbind(&mut self, idx: usize) {
+        let c = &mut self.conns[idx];
+        c.bound = false;
+        let key = (c.local.port(), *c.remote.ip(), c.remote.port());
+        let port = c.local.port();
+        self.demux.remove(&key);
+        self.last_demux = None;
+        self.release_port(port);
     }
 
     /// Pops stale entries off the top of the timer heap, so
     /// `poll_timeout` can peek.
+    #[inline]
     fn tidy_timers(&mut self) {
         while let Some(&Reverse((t, idx, generation))) = self.timers.peek() {
             let c = &self.conns[idx as usize];
@@ -787,6 +890,27 @@ impl Endpoint {
             self.timers.pop();
         }
     }
+}
+
+/// Tests check every use of [`Conn::may_send`]: a connection left off the
+/// transmit queue must have nothing to send and nothing `dispatch` would
+/// change (compared on a clone, by its `Debug` form: every field).
+#[cfg(test)]
+fn check_nothing_to_send(c: &Conn) {
+    if c.queued {
+        return;
+    }
+    let mut probe = c.clone();
+    let plan = probe.dispatch(Instant::from_nanos(u64::MAX / 2), &Profile::default());
+    assert!(
+        plan.is_none(),
+        "a connection off the queue had {plan:?} to send"
+    );
+    assert_eq!(
+        format!("{probe:?}"),
+        format!("{c:?}"),
+        "dispatch changed a connection off the queue"
+    );
 }
 
 /// Bytes the TCP options take on the wire, padded to 32 bits (MSS 4,

@@ -18,6 +18,7 @@ use netstep_wire::SeqNumber;
 /// The smallest storage a ring allocates.
 const MIN_STORAGE: usize = 2048;
 
+#[derive(Clone)]
 pub(crate) struct Ring {
     /// `size` bytes of ring, then a copy of its first `mirror_len()` bytes.
     buf: Vec<u8>,
@@ -133,9 +134,15 @@ impl Ring {
         let start = self.index(self.len + offset);
         let first = n.min(self.size - start);
         self.buf[start..start + first].copy_from_slice(&data[..first]);
-        self.buf[..n - first].copy_from_slice(&data[first..n]);
-        self.update_mirror(start, start + first);
-        self.update_mirror(0, n - first);
+        // The wrapped part and the mirror only when there is one: an
+        // empty `copy_from_slice` still calls memcpy, on every segment.
+        if n > first {
+            self.buf[..n - first].copy_from_slice(&data[first..n]);
+        }
+        if self.mirror > 0 {
+            self.update_mirror(start, start + first);
+            self.update_mirror(0, n - first);
+        }
         n
     }
 
@@ -177,9 +184,15 @@ impl Ring {
     /// Moves up to `max` bytes from the front onto the end of `out`.
     pub(crate) fn pop_append(&mut self, out: &mut Vec<u8>, max: usize) -> usize {
         let n = max.min(self.len);
+        if n == 0 {
+            // Readers loop until nothing is left: this is every other call.
+            return 0;
+        }
         let (a, b) = self.front(n);
         out.extend_from_slice(a);
-        out.extend_from_slice(b);
+        if !b.is_empty() {
+            out.extend_from_slice(b);
+        }
         self.drop_front(n);
         n
     }
@@ -194,8 +207,8 @@ impl Ring {
     }
 
     /// Moves an empty ring's start back to index 0, which keeps later
-    /// views contiguous for as long as possible. Only for the send buffer:
-    /// the receive buffer keeps out-of-order bytes past its end.
+    /// views contiguous for as long as possible. The receive buffer keeps
+    /// out-of-order bytes past its end: rewind it only when it holds none.
     pub(crate) fn rewind_if_empty(&mut self) {
         if self.len == 0 {
             self.head = 0;

@@ -24,6 +24,7 @@ mod listen;
 mod syn_received;
 mod syn_sent;
 mod timers;
+mod transfer;
 
 pub(crate) const LOCAL_IP: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 1);
 pub(crate) const REMOTE_IP: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 2);
