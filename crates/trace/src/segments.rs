@@ -31,7 +31,6 @@ use crate::model::{
 };
 use netstep_wire::{Duration, Instant, SeqNumber, TcpFlags, TcpOptions};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -53,6 +52,99 @@ struct OpenBlock {
     in_flight: u32,
 }
 
+/// The blocks not yet encoded, found by block number in constant time:
+/// slot `k` holds block `base + k`. Blocks settle nearly in order, so the
+/// slots stay few: from the oldest block still waiting to the newest.
+#[derive(Debug, Clone, Default)]
+struct OpenBlocks {
+    base: u32,
+    slots: std::collections::VecDeque<Option<OpenBlock>>,
+    count: usize,
+}
+
+impl OpenBlocks {
+    #[inline]
+    fn slot(&self, b: u32) -> Option<usize> {
+        // A block before `base` wraps to a huge index: not there.
+        let k = b.wrapping_sub(self.base) as usize;
+        (k < self.slots.len()).then_some(k)
+    }
+
+    #[inline]
+    fn get(&self, b: &u32) -> Option<&OpenBlock> {
+        self.slots[self.slot(*b)?].as_ref()
+    }
+
+    #[inline]
+    fn get_mut(&mut self, b: &u32) -> Option<&mut OpenBlock> {
+        let k = self.slot(*b)?;
+        self.slots[k].as_mut()
+    }
+
+    fn contains_key(&self, b: &u32) -> bool {
+        self.get(b).is_some()
+    }
+
+    fn insert(&mut self, b: u32, block: OpenBlock) {
+        if self.slots.is_empty() {
+            self.base = b;
+        }
+        while b < self.base {
+            self.slots.push_front(None);
+            self.base -= 1;
+        }
+        let k = (b - self.base) as usize;
+        if k >= self.slots.len() {
+            self.slots.resize_with(k + 1, || None);
+        }
+        if self.slots[k].replace(block).is_none() {
+            self.count += 1;
+        }
+    }
+
+    fn remove(&mut self, b: &u32) -> Option<OpenBlock> {
+        let k = self.slot(*b)?;
+        let block = self.slots[k].take()?;
+        self.count -= 1;
+        while self.slots.front().is_some_and(Option::is_none) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        while self.slots.back().is_some_and(Option::is_none) {
+            self.slots.pop_back();
+        }
+        Some(block)
+    }
+
+    /// The open blocks' numbers, in order.
+    fn keys(&self) -> impl Iterator<Item = u32> + '_ {
+        (self.base..)
+            .zip(&self.slots)
+            .filter(|(_, s)| s.is_some())
+            .map(|(b, _)| b)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &OpenBlock> {
+        self.slots.iter().flatten()
+    }
+
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Option<OpenBlock>>()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.slots.shrink_to_fit();
+    }
+}
+
 /// The segments of a trace, in order of sending. See the module docs.
 pub struct Segments {
     len: usize,
@@ -62,7 +154,7 @@ pub struct Segments {
     /// block's entry is unused.
     spans: Vec<(u64, u32)>,
     /// Blocks not yet encoded.
-    open: BTreeMap<u32, OpenBlock>,
+    open: OpenBlocks,
     /// Bytes of `bytes` no block uses any more (a block reopened).
     garbage: usize,
     /// Every distinct (sender, receiver, connection, direction, addresses,
@@ -72,6 +164,8 @@ pub struct Segments {
     /// Storage of blocks sealed, for the next blocks: no allocation per
     /// block once warm.
     spare: Vec<Vec<Segment>>,
+    /// Where a block is encoded before it joins `bytes`.
+    scratch: Vec<u8>,
     /// Identity and version, for the decoding cache.
     id: u64,
     version: u64,
@@ -93,6 +187,7 @@ impl Clone for Segments {
             garbage: self.garbage,
             flows: self.flows.clone(),
             spare: Vec::new(),
+            scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
         }
@@ -129,10 +224,11 @@ impl Segments {
             len: 0,
             bytes: Vec::new(),
             spans: Vec::new(),
-            open: BTreeMap::new(),
+            open: OpenBlocks::default(),
             garbage: 0,
             flows: FlowTable::default(),
             spare: Vec::new(),
+            scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
         }
@@ -165,7 +261,9 @@ impl Segments {
         let block = self.open.get_mut(&b).expect("the last block is open");
         block.in_flight += u32::from(seg.fate == Fate::InFlight);
         block.segs.push(seg);
-        self.maybe_seal(b);
+        if block.in_flight == 0 && block.segs.len() == BLOCK {
+            self.seal(b);
+        }
         i as u32
     }
 
@@ -187,7 +285,11 @@ impl Segments {
         f(s);
         let now = s.fate == Fate::InFlight;
         block.in_flight = block.in_flight + u32::from(now) - u32::from(was);
-        self.maybe_seal(b);
+        // Sealed once every segment is final (a full block only: the
+        // last one still takes segments).
+        if block.in_flight == 0 && block.segs.len() == BLOCK {
+            self.seal(b);
+        }
     }
 
     /// Changes every segment (tests and fixtures).
@@ -203,7 +305,7 @@ impl Segments {
 
     /// Encodes every block, in flight or not: the run is over.
     pub fn seal_all(&mut self) {
-        let open: Vec<u32> = self.open.keys().copied().collect();
+        let open: Vec<u32> = self.open.keys().collect();
         for b in open {
             self.seal(b);
         }
@@ -217,7 +319,9 @@ impl Segments {
         self.bytes.shrink_to_fit();
         self.spans.shrink_to_fit();
         self.flows.shrink_to_fit();
+        self.open.shrink_to_fit();
         self.spare = Vec::new();
+        self.scratch = Vec::new();
     }
 
     /// Heap bytes the store uses: encoded blocks, their offsets, and the
@@ -226,11 +330,13 @@ impl Segments {
         self.flows.heap_bytes()
             + self.bytes.capacity()
             + self.spans.capacity() * std::mem::size_of::<(u64, u32)>()
+            + self.open.heap_bytes()
+            + self.scratch.capacity()
             + self.spare.len() * BLOCK * std::mem::size_of::<Segment>()
             + self
                 .open
                 .values()
-                .map(|b| b.segs.capacity() * std::mem::size_of::<Segment>() + 64)
+                .map(|b| b.segs.capacity() * std::mem::size_of::<Segment>())
                 .sum::<usize>()
     }
 
@@ -339,31 +445,33 @@ impl Segments {
         }
     }
 
-    fn maybe_seal(&mut self, b: u32) {
-        let full = self
-            .open
-            .get(&b)
-            .is_some_and(|block| block.in_flight == 0 && block.segs.len() == BLOCK);
-        if full {
-            self.seal(b);
-        }
-    }
-
     fn seal(&mut self, b: u32) {
         let Some(block) = self.open.remove(&b) else {
             return;
         };
         let start = self.bytes.len();
         let first = b as usize * BLOCK;
+        // Encoded into a scratch buffer sized for the worst case, then
+        // appended at once: no growth check per byte.
+        let need = block.segs.len() * MAX_ENCODED;
+        if self.scratch.len() < need {
+            self.scratch.resize(need, 0);
+        }
+        let mut out = Out {
+            buf: &mut self.scratch,
+            n: 0,
+        };
         for (k, s) in block.segs.iter().enumerate() {
             encode_one(
-                &mut self.bytes,
+                &mut out,
                 &block.segs[..k],
                 s,
                 (first + k) as u32,
                 &mut self.flows,
             );
         }
+        let n = out.n;
+        self.bytes.extend_from_slice(&self.scratch[..n]);
         self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
         self.version += 1;
         if self.spare.len() < 4 {
@@ -620,49 +728,44 @@ impl FlowTable {
     }
 }
 
-fn zero_segment() -> Segment {
-    let a = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0);
-    Segment {
-        time: Instant::ZERO,
-        from: 0,
-        to: None,
-        conn: None,
-        dir: 0,
-        src: a,
-        dst: a,
-        ttl: 0,
-        ip_ident: 0,
-        seq: SeqNumber(0),
-        ack: None,
-        flags: TcpFlags(0),
-        window: 0,
-        options: TcpOptions::NONE,
-        payload_offset: 0,
-        payload_len: 0,
-        cause: SegCause::Other,
-        retransmission: None,
-        duplicate_of: None,
-        fate: Fate::InFlight,
-        vars: ConnVars::default(),
+/// The most bytes one segment's encoding takes: every field differing,
+/// each at its longest (a 64-bit varint is 10 bytes, a 32-bit one 5; the
+/// options 46), 175 in all.
+const MAX_ENCODED: usize = 192;
+
+/// Where a block is encoded: a buffer of `MAX_ENCODED` bytes a segment.
+struct Out<'a> {
+    buf: &'a mut [u8],
+    n: usize,
+}
+
+impl Out<'_> {
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.buf[self.n] = b;
+        self.n += 1;
     }
-}
 
-fn put_var(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
+    #[inline(always)]
+    fn var(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
     }
-    out.push(v as u8);
-}
 
-fn put_signed(out: &mut Vec<u8>, v: i64) {
-    put_var(out, ((v << 1) ^ (v >> 63)) as u64);
-}
+    #[inline(always)]
+    fn signed(&mut self, v: i64) {
+        self.var(((v << 1) ^ (v >> 63)) as u64);
+    }
 
-/// The difference `new - old` of two 32-bit sequence-like values, as the
-/// shortest signed step around the circle.
-fn put_wrapping32(out: &mut Vec<u8>, old: u32, new: u32) {
-    put_signed(out, i64::from(new.wrapping_sub(old) as i32));
+    /// The difference `new - old` of two 32-bit sequence-like values, as
+    /// the shortest signed step around the circle.
+    #[inline(always)]
+    fn wrapping32(&mut self, old: u32, new: u32) {
+        self.signed(i64::from(new.wrapping_sub(old) as i32));
+    }
 }
 
 struct Reader<'a> {
@@ -849,9 +952,9 @@ fn fate_from(kind: u8, after: i64, node: u32, time: Instant) -> Fate {
     }
 }
 
-fn put_retx(out: &mut Vec<u8>, r: Option<Retransmission>, index: u32) {
+fn put_retx(out: &mut Out<'_>, r: Option<Retransmission>, index: u32) {
     let Some(r) = r else {
-        out.push(0);
+        out.byte(0);
         return;
     };
     let (kind, n) = match r.kind {
@@ -860,10 +963,10 @@ fn put_retx(out: &mut Vec<u8>, r: Option<Retransmission>, index: u32) {
         RetxKind::PartialAck => (3, 0),
         RetxKind::Syn { attempt } => (4, attempt),
     };
-    out.push(kind | if r.of_segment.is_some() { 8 } else { 0 });
-    put_var(out, u64::from(n));
+    out.byte(kind | if r.of_segment.is_some() { 8 } else { 0 });
+    out.var(u64::from(n));
     if let Some(of) = r.of_segment {
-        put_signed(out, i64::from(index) - i64::from(of));
+        out.signed(i64::from(index) - i64::from(of));
     }
 }
 
@@ -883,24 +986,24 @@ fn get_retx(r: &mut Reader<'_>, index: u32) -> Option<Retransmission> {
     Some(Retransmission { of_segment, kind })
 }
 
-fn put_options(out: &mut Vec<u8>, o: &TcpOptions, prev: &TcpOptions) {
+fn put_options(out: &mut Out<'_>, o: &TcpOptions, prev: &TcpOptions) {
     let blocks = o.sack_blocks.iter().flatten().count();
     let mask = u8::from(o.mss.is_some())
         | u8::from(o.window_scale.is_some()) << 1
         | u8::from(o.sack_permitted) << 2
         | u8::from(o.timestamps.is_some()) << 3
         | (blocks as u8) << 4;
-    out.push(mask);
+    out.byte(mask);
     if let Some(m) = o.mss {
-        put_var(out, u64::from(m));
+        out.var(u64::from(m));
     }
     if let Some(w) = o.window_scale {
-        out.push(w);
+        out.byte(w);
     }
     if let Some((val, ecr)) = o.timestamps {
         let (pval, pecr) = prev.timestamps.unwrap_or((0, 0));
-        put_wrapping32(out, pval, val);
-        put_wrapping32(out, pecr, ecr);
+        out.wrapping32(pval, val);
+        out.wrapping32(pecr, ecr);
     }
     // Blocks keep their slots (a `None` between two blocks would move).
     if blocks > 0 {
@@ -909,10 +1012,10 @@ fn put_options(out: &mut Vec<u8>, o: &TcpOptions, prev: &TcpOptions) {
             .iter()
             .enumerate()
             .fold(0u8, |m, (k, b)| m | (u8::from(b.is_some()) << k));
-        out.push(slots);
+        out.byte(slots);
         for (l, r) in o.sack_blocks.iter().flatten() {
-            put_var(out, u64::from(l.get()));
-            put_var(out, u64::from(r.get()));
+            out.var(u64::from(l.get()));
+            out.var(u64::from(r.get()));
         }
     }
 }
@@ -946,32 +1049,81 @@ fn get_options(r: &mut Reader<'_>, prev: &TcpOptions) -> TcpOptions {
     o
 }
 
-/// The nearest earlier segment of `block` with the same connection,
-/// direction and sender, as (distance, segment).
-fn reference<'a>(block: &'a [Segment], s: &Segment) -> (u8, Option<&'a Segment>) {
-    for (d, r) in block.iter().rev().enumerate() {
-        if r.conn == s.conn && r.dir == s.dir && r.from == s.from {
-            return ((d + 1) as u8, Some(r));
-        }
-    }
-    (0, None)
+/// The segment every field of a segment without a reference is predicted
+/// from.
+static ZERO: Segment = Segment {
+    time: Instant::ZERO,
+    from: 0,
+    to: None,
+    conn: None,
+    dir: 0,
+    src: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+    dst: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+    ttl: 0,
+    ip_ident: 0,
+    seq: SeqNumber(0),
+    ack: None,
+    flags: TcpFlags(0),
+    window: 0,
+    options: TcpOptions::NONE,
+    payload_offset: 0,
+    payload_len: 0,
+    cause: SegCause::Other,
+    retransmission: None,
+    duplicate_of: None,
+    fate: Fate::InFlight,
+    vars: ConnVars {
+        snd_una: SeqNumber(0),
+        snd_nxt: SeqNumber(0),
+        snd_wnd: 0,
+        rcv_nxt: SeqNumber(0),
+        rcv_wnd: 0,
+        cwnd: 0,
+        ssthresh: 0,
+        rto: Duration::ZERO,
+    },
+};
+
+fn zero_segment() -> Segment {
+    ZERO
 }
 
+/// The nearest earlier segment of `block` with the same connection,
+/// direction and sender, as (distance, segment); (0, the zero segment)
+/// when there is none.
+#[inline(always)]
+fn reference<'a>(block: &'a [Segment], s: &Segment) -> (u8, &'a Segment) {
+    for (d, r) in block.iter().rev().enumerate() {
+        if r.from == s.from && r.dir == s.dir && r.conn == s.conn {
+            return ((d + 1) as u8, r);
+        }
+    }
+    (0, &ZERO)
+}
+
+/// Whether `s`'s fate is the one predicted from `r`'s: the same kind, as
+/// long after sending, at the same node ([`fate_parts`] equal).
+#[inline(always)]
+fn same_fate(s: &Segment, r: &Segment) -> bool {
+    match (s.fate, r.fate) {
+        (Fate::Delivered { at: a }, Fate::Delivered { at: b }) => {
+            a.as_nanos().wrapping_sub(s.time.as_nanos())
+                == b.as_nanos().wrapping_sub(r.time.as_nanos())
+        }
+        (Fate::InFlight, Fate::InFlight) => true,
+        _ => fate_parts(s.fate, s.time) == fate_parts(r.fate, r.time),
+    }
+}
+
+#[inline(always)]
 fn encode_one(
-    out: &mut Vec<u8>,
+    out: &mut Out<'_>,
     before: &[Segment],
     s: &Segment,
     index: u32,
     flows: &mut FlowTable,
 ) {
-    let zero;
-    let (dist, r) = match reference(before, s) {
-        (d, Some(r)) => (d, r),
-        (_, None) => {
-            zero = zero_segment();
-            (0, &zero)
-        }
-    };
+    let (dist, r) = reference(before, s);
     let prev_time = before.last().map_or(0, |p| p.time.as_nanos());
     let v = &s.vars;
     let rv = &r.vars;
@@ -983,13 +1135,15 @@ fn encode_one(
         r.payload_offset.wrapping_add(u64::from(r.payload_len))
     };
     let pred_rcv_nxt = s.ack.map_or(rv.rcv_nxt, |a| a);
-    let (fk, fa, fnode) = fate_parts(s.fate, s.time);
-    let (rk, ra, rnode) = fate_parts(r.fate, r.time);
+    // With a reference, sender, connection and direction are the same
+    // (that is how it was chosen): the rest of the flow is compared.
+    debug_assert!(dist == 0 || (s.from, s.conn, s.dir) == (r.from, r.conn, r.dir));
+    let same_flow = dist != 0 && s.to == r.to && s.src == r.src && s.dst == r.dst && s.ttl == r.ttl;
     let mut m = 0u32;
     m |= u32::from(s.ack != r.ack) * bit::ACK;
     m |= u32::from(v.snd_una != rv.snd_una) * bit::SND_UNA;
     m |= u32::from(v.cwnd != rv.cwnd) * bit::CWND;
-    m |= u32::from((fk, fa, fnode) != (rk, ra, rnode)) * bit::FATE;
+    m |= u32::from(!same_fate(s, r)) * bit::FATE;
     m |= u32::from(s.window != r.window) * bit::WINDOW;
     m |= u32::from(v.snd_wnd != rv.snd_wnd) * bit::SND_WND;
     m |= u32::from(s.seq.get() != next_seq) * bit::SEQ;
@@ -1006,90 +1160,89 @@ fn encode_one(
     m |= u32::from(s.retransmission.is_some()) * bit::RETX;
     m |= u32::from(s.duplicate_of.is_some()) * bit::DUP;
     m |= u32::from(s.options != r.options) * bit::OPTIONS;
-    m |= u32::from(dist == 0 || Flow::of(s) != Flow::of(r)) * bit::FLOW;
+    m |= u32::from(!same_flow) * bit::FLOW;
 
-    out.push(dist);
-    put_var(out, u64::from(m));
-    put_signed(
-        out,
-        (s.time.as_nanos() as i64).wrapping_sub(prev_time as i64),
-    );
+    out.byte(dist);
+    out.var(u64::from(m));
+    out.signed((s.time.as_nanos() as i64).wrapping_sub(prev_time as i64));
+    if m == 0 {
+        // Everything predicted (a steady flow): nothing more.
+        return;
+    }
     if m & bit::ACK != 0 {
         match s.ack {
-            None => put_var(out, 0),
+            None => out.var(0),
             Some(a) => {
                 let base = r.ack.map_or(0, SeqNumber::get);
                 let d = i64::from(a.get().wrapping_sub(base) as i32);
-                put_var(out, (((d << 1) ^ (d >> 63)) as u64) + 1);
+                out.var((((d << 1) ^ (d >> 63)) as u64) + 1);
             }
         }
     }
     if m & bit::SND_UNA != 0 {
-        put_wrapping32(out, rv.snd_una.get(), v.snd_una.get());
+        out.wrapping32(rv.snd_una.get(), v.snd_una.get());
     }
     if m & bit::CWND != 0 {
-        put_signed(out, i64::from(v.cwnd) - i64::from(rv.cwnd));
+        out.signed(i64::from(v.cwnd) - i64::from(rv.cwnd));
     }
     if m & bit::FATE != 0 {
-        out.push(fk);
-        put_signed(out, fa);
+        let (fk, fa, fnode) = fate_parts(s.fate, s.time);
+        out.byte(fk);
+        out.signed(fa);
         if fk >= 2 {
-            put_var(out, u64::from(fnode));
+            out.var(u64::from(fnode));
         }
     }
     if m & bit::WINDOW != 0 {
-        put_var(out, u64::from(s.window));
+        out.var(u64::from(s.window));
     }
     if m & bit::SND_WND != 0 {
-        put_signed(out, i64::from(v.snd_wnd) - i64::from(rv.snd_wnd));
+        out.signed(i64::from(v.snd_wnd) - i64::from(rv.snd_wnd));
     }
     if m & bit::SEQ != 0 {
-        put_wrapping32(out, next_seq, s.seq.get());
+        out.wrapping32(next_seq, s.seq.get());
     }
     if m & bit::LEN != 0 {
-        put_var(out, u64::from(s.payload_len));
+        out.var(u64::from(s.payload_len));
     }
     if m & bit::RCV_WND != 0 {
-        put_signed(out, i64::from(v.rcv_wnd) - i64::from(rv.rcv_wnd));
+        out.signed(i64::from(v.rcv_wnd) - i64::from(rv.rcv_wnd));
     }
     if m & bit::SND_NXT != 0 {
-        put_wrapping32(out, own_end, v.snd_nxt.get());
+        out.wrapping32(own_end, v.snd_nxt.get());
     }
     if m & bit::RCV_NXT != 0 {
-        put_wrapping32(out, pred_rcv_nxt.get(), v.rcv_nxt.get());
+        out.wrapping32(pred_rcv_nxt.get(), v.rcv_nxt.get());
     }
     if m & bit::OFFSET != 0 {
-        put_signed(out, s.payload_offset.wrapping_sub(pred_offset) as i64);
+        out.signed(s.payload_offset.wrapping_sub(pred_offset) as i64);
     }
     if m & bit::FLAGS != 0 {
-        out.push(s.flags.0);
+        out.byte(s.flags.0);
     }
     if m & bit::CAUSE != 0 {
-        out.push(cause_code(s.cause));
+        out.byte(cause_code(s.cause));
     }
     if m & bit::IDENT != 0 {
-        put_var(out, u64::from(s.ip_ident));
+        out.var(u64::from(s.ip_ident));
     }
     if m & bit::SSTHRESH != 0 {
-        put_signed(out, i64::from(v.ssthresh) - i64::from(rv.ssthresh));
+        out.signed(i64::from(v.ssthresh) - i64::from(rv.ssthresh));
     }
     if m & bit::RTO != 0 {
-        put_signed(
-            out,
-            (v.rto.as_nanos() as i64).wrapping_sub(rv.rto.as_nanos() as i64),
-        );
+        out.signed((v.rto.as_nanos() as i64).wrapping_sub(rv.rto.as_nanos() as i64));
     }
     if m & bit::RETX != 0 {
         put_retx(out, s.retransmission, index);
     }
     if let Some(of) = s.duplicate_of {
-        put_signed(out, i64::from(index) - i64::from(of));
+        out.signed(i64::from(index) - i64::from(of));
     }
     if m & bit::OPTIONS != 0 {
         put_options(out, &s.options, &r.options);
     }
     if m & bit::FLOW != 0 {
-        put_var(out, u64::from(flows.id(Flow::of(s))));
+        out.var(u64::from(flows.id(Flow::of(s))));
     }
 }
 
