@@ -93,15 +93,22 @@ impl Recorder {
 
     /// The connection between `a` and `b` and the direction `a -> b` has
     /// in it, creating it (with `a` as initiator) when new.
+    #[inline]
     pub fn conn_for(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
+        // The last connection again (nearly always): inline, the rest not.
         if let Some(((x, y), c)) = self.last_conn {
-            if (a, b) == (x, y) {
+            if a == x && b == y {
                 return (c, 0);
             }
-            if (b, a) == (x, y) {
+            if b == x && a == y {
                 return (c, 1);
             }
         }
+        self.conn_lookup(a, b, label)
+    }
+
+    #[inline(never)]
+    fn conn_lookup(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
         if let Some(&c) = self.conn_by_tuple.get(&(a, b)) {
             self.last_conn = Some(((a, b), c));
             return (c, 0);
@@ -261,7 +268,7 @@ impl Recorder {
         let dst = SocketAddrV4::new(ip.dst, tcp.dst_port);
         let (conn, dir) = self.conn_for(src, dst, "-");
         let flags = tcp.wire_flags();
-        {
+        let isn = {
             let c = &mut self.trace.conns[conn as usize];
             let isn = if dir == 0 {
                 &mut c.initiator_isn
@@ -271,8 +278,8 @@ impl Recorder {
             if flags.syn() && isn.is_none() {
                 *isn = Some(tcp.seq_number);
             }
-        }
-        let isn = self.trace.isn(conn, dir);
+            *isn
+        };
         let payload_offset = match isn {
             // The first data byte is ISN + 1 (the SYN takes ISN).
             Some(isn) if !tcp.payload.is_empty() => {

@@ -128,10 +128,12 @@ impl OpenBlocks {
         self.slots.iter().flatten()
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.count
     }
 
+    #[cfg(test)]
     fn is_empty(&self) -> bool {
         self.count == 0
     }
