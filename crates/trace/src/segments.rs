@@ -81,6 +81,7 @@ impl OpenBlocks {
         self.slots[k].as_mut()
     }
 
+    #[inline]
     fn contains_key(&self, b: &u32) -> bool {
         self.get(b).is_some()
     }
@@ -245,18 +246,16 @@ impl Segments {
     }
 
     /// Appends a segment; returns its index.
+    ///
+    /// Inline, so that the caller's segment is written straight into its
+    /// block rather than built and then copied (216 bytes); opening a
+    /// block is out of line.
+    #[inline]
     pub fn push(&mut self, seg: Segment) -> u32 {
         let i = self.len;
         let b = (i / BLOCK) as u32;
-        if i.is_multiple_of(BLOCK) {
-            self.spans.push((0, 0));
-            let segs = self
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(BLOCK));
-            self.open.insert(b, OpenBlock { segs, in_flight: 0 });
-        } else if !self.open.contains_key(&b) {
-            self.reopen(b);
+        if i.is_multiple_of(BLOCK) || !self.open.contains_key(&b) {
+            self.open_for_push(b);
         }
         self.version += 1;
         self.len += 1;
@@ -267,6 +266,22 @@ impl Segments {
             self.seal(b);
         }
         i as u32
+    }
+
+    /// Opens block `b` for [`Segments::push`]: a new one, or the last one
+    /// again if it was encoded (every segment settled) before it was full.
+    #[inline(never)]
+    fn open_for_push(&mut self, b: u32) {
+        if self.len.is_multiple_of(BLOCK) {
+            self.spans.push((0, 0));
+            let segs = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+            self.open.insert(b, OpenBlock { segs, in_flight: 0 });
+        } else {
+            self.reopen(b);
+        }
     }
 
     /// Changes segment `i` (a fate, a receiving host). Changing a segment
