@@ -250,7 +250,7 @@ impl Segments {
     /// Inline, so that the caller's segment is written straight into its
     /// block rather than built and then copied (216 bytes); opening a
     /// block is out of line.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, seg: Segment) -> u32 {
         let i = self.len;
         let b = (i / BLOCK) as u32;
