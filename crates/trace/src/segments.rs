@@ -1532,6 +1532,102 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_segment_fits_its_bound() {
+        let max = SeqNumber(u32::MAX);
+        let mut s = zero_segment();
+        s.time = Instant::from_nanos(u64::MAX);
+        s.to = Some(u32::MAX);
+        s.ack = Some(SeqNumber(1 << 31));
+        s.window = u16::MAX;
+        s.ip_ident = u16::MAX;
+        s.seq = SeqNumber(1 << 31);
+        s.flags = TcpFlags(0xff);
+        s.payload_offset = 1 << 63;
+        s.payload_len = 1 << 31;
+        s.cause = SegCause::Rst {
+            reason: RstReason::Other,
+        };
+        s.retransmission = Some(Retransmission {
+            of_segment: Some(u32::MAX),
+            kind: RetxKind::Rto { backoff: u32::MAX },
+        });
+        s.duplicate_of = Some(u32::MAX);
+        s.fate = Fate::Dropped {
+            at: Instant::from_nanos(1 << 63),
+            node: u32::MAX,
+            reason: DropReason::NotForUs,
+        };
+        s.options = TcpOptions {
+            mss: Some(u16::MAX),
+            window_scale: Some(u8::MAX),
+            sack_permitted: true,
+            sack_blocks: [Some((max, max)); 3],
+            timestamps: Some((1 << 31, 1 << 31)),
+        };
+        s.vars = ConnVars {
+            snd_una: SeqNumber(1 << 31),
+            snd_nxt: SeqNumber(1 << 30),
+            snd_wnd: u32::MAX,
+            rcv_nxt: SeqNumber(1 << 29),
+            rcv_wnd: u32::MAX,
+            cwnd: u32::MAX,
+            ssthresh: u32::MAX,
+            rto: Duration::from_nanos(1 << 63),
+        };
+        // Room for far more than the bound, to see what it takes.
+        let mut buf = vec![0; 4 * MAX_ENCODED];
+        let mut out = Out {
+            buf: &mut buf,
+            n: 0,
+        };
+        encode_one(&mut out, &[], &s, 0, &mut FlowTable::default());
+        // The flow id is 0 here; ids take up to 5 bytes.
+        assert!(out.n + 4 <= MAX_ENCODED, "{} bytes", out.n);
+        let store: Segments = vec![s].into();
+        assert_eq!(store.at(0), s);
+    }
+
+    #[test]
+    fn blocks_settle_in_any_order() {
+        // Block 0 waits for its first segment while later blocks settle,
+        // then block 5, encoded, is changed again (opened before the
+        // oldest open block).
+        let mut segs = arbitrary(8 * BLOCK, 11);
+        let mut store = Segments::new();
+        for s in &mut segs {
+            s.fate = Fate::InFlight;
+            store.push(*s);
+        }
+        let at = |i: usize| Fate::Delivered {
+            at: Instant::from_nanos(i as u64),
+        };
+        for i in (1..8 * BLOCK).rev() {
+            segs[i].fate = at(i);
+            store.update(i, |x| x.fate = at(i));
+        }
+        assert_eq!(store.open.len(), 1);
+        assert!(store.open.contains_key(&0));
+        store.update(5 * BLOCK + 3, |x| x.window = 9);
+        segs[5 * BLOCK + 3].window = 9;
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [0]);
+        store.update(2 * BLOCK, |x| x.fate = Fate::InFlight);
+        segs[2 * BLOCK].fate = Fate::InFlight;
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [0, 2]);
+        segs[0].fate = at(0);
+        store.update(0, |x| x.fate = at(0));
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [2]);
+        // Before the oldest open block: opened, then sealed again.
+        store.update(BLOCK - 1, |x| x.ttl = 3);
+        segs[BLOCK - 1].ttl = 3;
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [2]);
+        assert!(store.iter().eq(segs.iter().copied()));
+        store.seal_all();
+        store.shrink_to_fit();
+        assert!(store.open.is_empty());
+        assert!(store.iter().eq(segs.iter().copied()));
+    }
+
+    #[test]
     fn causes_round_trip() {
         for code in 0..=255u8 {
             let c = cause_from(code);
