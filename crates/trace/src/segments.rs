@@ -18,6 +18,10 @@
 //! Blocks still waiting for a fate stay as [`Segment`] values: a segment's
 //! fate and (on arrival) its receiving host change after it is sent.
 //!
+//! A store that grows past a few thousand segments (a long recording)
+//! encodes its blocks on a second thread, so the simulation does not wait
+//! for the encoder; the bytes stored are the same (see [`Background`]).
+//!
 //! Reading: [`Segments::at`] and [`Segments::get`] decode the block (the
 //! last block decoded is kept per thread, so walking neighbours is cheap);
 //! [`Segments::iter`] decodes each block once. Segments come out by value.
@@ -50,6 +54,9 @@ struct OpenBlock {
     segs: Vec<Segment>,
     /// How many of them are still in flight.
     in_flight: u32,
+    /// Counts changes, so that an encoding made in the background of an
+    /// older state of the block is recognised and dropped.
+    generation: u64,
 }
 
 /// The blocks not yet encoded, found by block number in constant time:
@@ -172,6 +179,11 @@ pub struct Segments {
     /// Identity and version, for the decoding cache.
     id: u64,
     version: u64,
+    /// The second thread that encodes blocks during a long recording
+    /// (see [`Background`]); `None` until the store is long enough.
+    bg: Option<Background>,
+    /// How long the store must be for that thread to start.
+    bg_after: usize,
 }
 
 impl Default for Segments {
@@ -193,6 +205,10 @@ impl Clone for Segments {
             scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
+            // Blocks the original is encoding in the background are
+            // still open (and so copied): the copy encodes them itself.
+            bg: None,
+            bg_after: self.bg_after,
         }
     }
 }
@@ -234,6 +250,8 @@ impl Segments {
             scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
+            bg: None,
+            bg_after: BACKGROUND_AFTER,
         }
     }
 
@@ -278,7 +296,14 @@ impl Segments {
                 .spare
                 .pop()
                 .unwrap_or_else(|| Vec::with_capacity(BLOCK));
-            self.open.insert(b, OpenBlock { segs, in_flight: 0 });
+            self.open.insert(
+                b,
+                OpenBlock {
+                    segs,
+                    in_flight: 0,
+                    generation: 0,
+                },
+            );
         } else {
             self.reopen(b);
         }
@@ -297,6 +322,9 @@ impl Segments {
         }
         self.version += 1;
         let block = self.open.get_mut(&b).expect("just opened");
+        // An encoding on its way back from the background thread is of
+        // the block as it was: it will be thrown away.
+        block.generation += 1;
         let s = &mut block.segs[i % BLOCK];
         let was = s.fate == Fate::InFlight;
         f(s);
@@ -322,9 +350,10 @@ impl Segments {
 
     /// Encodes every block, in flight or not: the run is over.
     pub fn seal_all(&mut self) {
+        self.stop_background();
         let open: Vec<u32> = self.open.keys().collect();
         for b in open {
-            self.seal(b);
+            self.seal_here(b);
         }
     }
 
@@ -463,38 +492,147 @@ impl Segments {
     }
 
     fn seal(&mut self, b: u32) {
+        if self.bg.is_none() && self.len >= self.bg_after && self.open.count > 0 {
+            self.bg = Background::start(&self.flows);
+        }
+        if self.bg.is_some() {
+            self.seal_in_background(b);
+        } else {
+            self.seal_here(b);
+        }
+    }
+
+    /// Encodes block `b` on this thread.
+    fn seal_here(&mut self, b: u32) {
         let Some(block) = self.open.remove(&b) else {
             return;
         };
+        let n = encode_block(
+            &block.segs,
+            b as usize * BLOCK,
+            &mut self.flows,
+            &mut self.scratch,
+        );
         let start = self.bytes.len();
-        let first = b as usize * BLOCK;
-        // Encoded into a scratch buffer sized for the worst case, then
-        // appended at once: no growth check per byte.
-        let need = block.segs.len() * MAX_ENCODED;
-        if self.scratch.len() < need {
-            self.scratch.resize(need, 0);
-        }
-        let mut out = Out {
-            buf: &mut self.scratch,
-            n: 0,
-        };
-        for (k, s) in block.segs.iter().enumerate() {
-            encode_one(
-                &mut out,
-                &block.segs[..k],
-                s,
-                (first + k) as u32,
-                &mut self.flows,
-            );
-        }
-        let n = out.n;
         self.bytes.extend_from_slice(&self.scratch[..n]);
-        self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
+        self.spans[b as usize] = (start as u64, n as u32);
         self.version += 1;
         if self.spare.len() < 4 {
             let mut segs = block.segs;
             segs.clear();
             self.spare.push(segs);
+        }
+    }
+
+    /// Hands a copy of block `b` to the background thread and installs
+    /// whatever encodings have come back. The block stays open (readable,
+    /// changeable) until its encoding is installed.
+    fn seal_in_background(&mut self, b: u32) {
+        let Some(block) = self.open.get(&b) else {
+            return;
+        };
+        let Some(bg) = self.bg.as_mut() else {
+            return;
+        };
+        let mut segs = bg.spare.pop().unwrap_or_else(|| Vec::with_capacity(BLOCK));
+        segs.clear();
+        segs.extend_from_slice(&block.segs);
+        let job = Job {
+            block: b,
+            generation: block.generation,
+            segs,
+            bytes: bg.spare_bytes.pop().unwrap_or_default(),
+        };
+        if bg.jobs.send(job).is_err() {
+            // The thread is gone (it panicked): encode here from now on.
+            self.stop_background();
+            self.bg_after = usize::MAX;
+            self.seal_here(b);
+            return;
+        }
+        bg.sent += 1;
+        loop {
+            let Some(bg) = self.bg.as_mut() else {
+                return;
+            };
+            let rx = bg.done.get_mut().unwrap_or_else(|p| p.into_inner());
+            let Ok(done) = rx.try_recv() else {
+                return;
+            };
+            self.install(done);
+        }
+    }
+
+    /// Installs an encoding from the background thread: the flows it
+    /// named first join the table (the thread's table and ours stay the
+    /// same, in the same order), and the bytes replace the open block
+    /// unless the block changed since it was sent.
+    fn install(&mut self, done: Done) {
+        for f in &done.new_flows {
+            self.flows.id(*f);
+        }
+        let current = self
+            .open
+            .get(&done.block)
+            .is_some_and(|o| o.generation == done.generation);
+        if current {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(&done.bytes);
+            self.spans[done.block as usize] = (start as u64, done.bytes.len() as u32);
+            let block = self.open.remove(&done.block).expect("checked");
+            if self.spare.len() < 4 {
+                let mut segs = block.segs;
+                segs.clear();
+                self.spare.push(segs);
+            }
+            self.version += 1;
+        }
+        if let Some(bg) = self.bg.as_mut() {
+            bg.sent -= 1;
+            bg.spare.push(done.segs);
+            bg.spare_bytes.push(done.bytes);
+        }
+    }
+
+    /// Waits for every encoding the background thread owes, installs
+    /// them, and ends the thread: the store encodes on this thread again.
+    fn stop_background(&mut self) {
+        let Some(bg) = self.bg.as_mut() else {
+            return;
+        };
+        // Closing the job channel lets the thread finish what it was
+        // sent, then end.
+        let (closed, _) = std::sync::mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut bg.jobs, closed));
+        let mut results = Vec::with_capacity(bg.sent);
+        let rx = bg.done.get_mut().unwrap_or_else(|p| p.into_inner());
+        while results.len() < bg.sent {
+            match rx.recv() {
+                Ok(d) => results.push(d),
+                // The thread panicked: what it owes stays open, below.
+                Err(_) => break,
+            }
+        }
+        if let Some(h) = bg.handle.take() {
+            let _ = h.join();
+        }
+        for d in results {
+            self.install(d);
+        }
+        self.bg = None;
+        // Blocks whose encoding was thrown away (they changed after they
+        // were sent) or never came are encoded here if they are final.
+        let settled: Vec<u32> = self
+            .open
+            .keys()
+            .filter(|b| {
+                self.open
+                    .get(b)
+                    .is_some_and(|o| o.in_flight == 0 && o.segs.len() == BLOCK)
+            })
+            .collect();
+        for b in settled {
+            self.seal_here(b);
         }
     }
 
@@ -504,7 +642,14 @@ impl Segments {
         self.decode_block(b, &mut segs);
         self.garbage += self.spans[b as usize].1 as usize;
         let in_flight = segs.iter().filter(|s| s.fate == Fate::InFlight).count() as u32;
-        self.open.insert(b, OpenBlock { segs, in_flight });
+        self.open.insert(
+            b,
+            OpenBlock {
+                segs,
+                in_flight,
+                generation: 0,
+            },
+        );
         self.version += 1;
     }
 
@@ -742,6 +887,138 @@ impl FlowTable {
             m.capacity() * (std::mem::size_of::<(Flow, u32)>() + 1)
         });
         self.list.capacity() * std::mem::size_of::<Flow>() + map
+    }
+}
+
+/// Encodes `segs` (block segments from index `first`) into `scratch`;
+/// returns how many bytes. The scratch buffer is sized for the worst case
+/// first, so writing needs no growth check per byte.
+fn encode_block(
+    segs: &[Segment],
+    first: usize,
+    flows: &mut FlowTable,
+    scratch: &mut Vec<u8>,
+) -> usize {
+    let need = segs.len() * MAX_ENCODED;
+    if scratch.len() < need {
+        scratch.resize(need, 0);
+    }
+    let mut out = Out { buf: scratch, n: 0 };
+    for (k, s) in segs.iter().enumerate() {
+        encode_one(&mut out, &segs[..k], s, (first + k) as u32, flows);
+    }
+    out.n
+}
+
+/// A store longer than this encodes its blocks on a second thread while
+/// segments keep coming: encoding is a fifth of what recording a bulk
+/// transfer costs, and it needs nothing from the simulation but the
+/// block. Shorter stores (every bundled scenario, the player's tests)
+/// never start a thread.
+const BACKGROUND_AFTER: usize = 64 * BLOCK;
+
+/// How many blocks may wait for the background thread before sealing
+/// waits for it (bounds the memory of a recording that outruns it).
+const BACKGROUND_QUEUE: usize = 256;
+
+/// A block for the background thread: a copy (the block stays readable
+/// and changeable here meanwhile).
+struct Job {
+    block: u32,
+    generation: u64,
+    segs: Vec<Segment>,
+    /// Storage for the encoding (reused: nothing allocates per block).
+    bytes: Vec<u8>,
+}
+
+/// The background thread's encoding of a [`Job`], with the flows it
+/// added to its table (in order) and the job's storage back for reuse.
+struct Done {
+    block: u32,
+    generation: u64,
+    bytes: Vec<u8>,
+    new_flows: Vec<Flow>,
+    segs: Vec<Segment>,
+}
+
+/// The second thread that encodes blocks. It keeps its own copy of the
+/// flow table and encodes blocks in the order they are sent, so it names
+/// flows exactly as this thread would have; each result carries the
+/// flows it added, which join this thread's table when it is installed,
+/// so the two tables never differ for an installed block. Encodings are
+/// installed when the next block is sent, and all of them when the run
+/// ends ([`Segments::seal_all`]): the stored bytes are the same as
+/// without the thread, only computed elsewhere.
+struct Background {
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    /// Behind a mutex only so that the store stays `Sync`; one thread
+    /// ever uses it.
+    done: std::sync::Mutex<std::sync::mpsc::Receiver<Done>>,
+    /// Jobs sent and not yet installed.
+    sent: usize,
+    spare: Vec<Vec<Segment>>,
+    spare_bytes: Vec<Vec<u8>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the thread, or `None` where threads are scarce or cannot be
+    /// made (the store then encodes on its own thread, as always).
+    fn start(flows: &FlowTable) -> Option<Background> {
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            return None;
+        }
+        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Job>(BACKGROUND_QUEUE);
+        let (done_tx, done) = std::sync::mpsc::channel::<Done>();
+        let mut table = flows.clone();
+        let handle = std::thread::Builder::new()
+            .name("netstep-trace-encode".into())
+            .spawn(move || {
+                let mut scratch = Vec::new();
+                for job in job_rx {
+                    let known = table.list.len();
+                    let n = encode_block(
+                        &job.segs,
+                        job.block as usize * BLOCK,
+                        &mut table,
+                        &mut scratch,
+                    );
+                    let mut bytes = job.bytes;
+                    bytes.clear();
+                    bytes.extend_from_slice(&scratch[..n]);
+                    let done = Done {
+                        block: job.block,
+                        generation: job.generation,
+                        bytes,
+                        new_flows: table.list[known..].to_vec(),
+                        segs: job.segs,
+                    };
+                    if done_tx.send(done).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Background {
+            jobs,
+            done: std::sync::Mutex::new(done),
+            sent: 0,
+            spare: Vec::new(),
+            spare_bytes: Vec::new(),
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Closing the job channel ends the thread's loop; wait for it so
+        // no thread outlives its store.
+        let (closed, _) = std::sync::mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
     }
 }
 
@@ -1625,6 +1902,74 @@ mod tests {
         store.shrink_to_fit();
         assert!(store.open.is_empty());
         assert!(store.iter().eq(segs.iter().copied()));
+    }
+
+    /// Every block's encoding, by block number.
+    fn encodings(s: &Segments) -> Vec<&[u8]> {
+        s.spans
+            .iter()
+            .map(|&(start, len)| &s.bytes[start as usize..start as usize + len as usize])
+            .collect()
+    }
+
+    #[test]
+    fn the_background_thread_encodes_as_this_thread_would() {
+        // Fates arrive late and out of order, and some segments change
+        // after their block was sent to the thread (or encoded).
+        let n = 40 * BLOCK + 17;
+        let mut segs = arbitrary(n, 5);
+        for (i, s) in segs.iter_mut().enumerate() {
+            if s.fate == Fate::InFlight {
+                s.fate = Fate::Delivered {
+                    at: Instant::from_nanos(i as u64),
+                };
+            }
+        }
+        let mut here = Segments::new();
+        here.bg_after = usize::MAX;
+        let mut there = Segments::new();
+        there.bg_after = 4 * BLOCK;
+        let mut started = false;
+        for i in 0..n {
+            let mut s = segs[i];
+            s.fate = Fate::InFlight;
+            here.push(s);
+            there.push(s);
+            started |= there.bg.is_some();
+            // Settle the segment sent 50 ago, and now and then change one
+            // sent 70 ago (its block settled a while back).
+            if i >= 50 {
+                let j = i - 50 + (i % 3);
+                let f = segs[j].fate;
+                here.update(j, |x| x.fate = f);
+                there.update(j, |x| x.fate = f);
+            }
+            if i >= 70 && i % 7 == 0 {
+                let j = i - 70;
+                segs[j].window ^= 0x55;
+                let w = segs[j].window;
+                here.update(j, |x| x.window = w);
+                there.update(j, |x| x.window = w);
+            }
+            if i % 97 == 0 {
+                assert!(there.iter().take(i + 1).eq(here.iter().take(i + 1)));
+            }
+        }
+        assert!(started, "the thread ran");
+        for j in 0..n {
+            let f = segs[j].fate;
+            here.update(j, |x| x.fate = f);
+            there.update(j, |x| x.fate = f);
+        }
+        for s in [&mut here, &mut there] {
+            s.seal_all();
+            s.shrink_to_fit();
+        }
+        assert!(there.bg.is_none());
+        assert!(there.iter().eq(segs.iter().copied()));
+        assert_eq!(encodings(&there), encodings(&here));
+        assert_eq!(there.flows.list, here.flows.list);
+        assert_eq!(there.heap_bytes(), here.heap_bytes());
     }
 
     #[test]
