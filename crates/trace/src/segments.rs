@@ -1956,8 +1956,8 @@ mod tests {
             }
         }
         assert!(started, "the thread ran");
-        for j in 0..n {
-            let f = segs[j].fate;
+        for (j, s) in segs.iter().enumerate() {
+            let f = s.fate;
             here.update(j, |x| x.fate = f);
             there.update(j, |x| x.fate = f);
         }
