@@ -9,7 +9,7 @@ use netstep_trace::{
     ScenarioInfo, SegCause, Segment, SocketInfo, Stream, TRACE_FORMAT_VERSION, TcpState, Trace,
 };
 use netstep_wire::{Instant, Ipv4Repr, SeqNumber, TcpRepr};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::net::SocketAddrV4;
 
 /// (initiator, responder) addresses of a connection.
@@ -33,6 +33,45 @@ impl Default for SegMeta {
     }
 }
 
+/// Transmissions that took sequence space, as (seq, end, segment index),
+/// oldest first, dropped from the front: a vector and the position of its
+/// front (cheaper than a ring buffer's wrapping), moved down once the
+/// dropped part is as long as the rest and the vector is full.
+#[derive(Debug, Default)]
+struct TxQueue {
+    items: Vec<(SeqNumber, SeqNumber, u32)>,
+    front: usize,
+}
+
+impl TxQueue {
+    #[inline]
+    fn front(&self) -> Option<&(SeqNumber, SeqNumber, u32)> {
+        self.items.get(self.front)
+    }
+
+    #[inline]
+    fn pop_front(&mut self) {
+        self.front += 1;
+        if self.front >= self.items.len() {
+            self.items.clear();
+            self.front = 0;
+        }
+    }
+
+    #[inline]
+    fn push_back(&mut self, x: (SeqNumber, SeqNumber, u32)) {
+        if self.items.len() == self.items.capacity() && self.front >= self.items.len() / 2 {
+            self.items.drain(..self.front);
+            self.front = 0;
+        }
+        self.items.push(x);
+    }
+
+    fn live(&self) -> &[(SeqNumber, SeqNumber, u32)] {
+        &self.items[self.front..]
+    }
+}
+
 #[derive(Debug)]
 pub struct Recorder {
     pub trace: Trace,
@@ -46,7 +85,7 @@ pub struct Recorder {
     /// with its sequence number. Entries the sender has seen acknowledged
     /// (end at or before its SND.UNA) are dropped from the front: TCP
     /// never sends below SND.UNA again.
-    recent_tx: Vec<[VecDeque<(SeqNumber, SeqNumber, u32)>; 2]>,
+    recent_tx: Vec<[TxQueue; 2]>,
     /// The same links kept the simple way, to check the above in debug
     /// builds.
     #[cfg(debug_assertions)]
@@ -93,15 +132,22 @@ impl Recorder {
 
     /// The connection between `a` and `b` and the direction `a -> b` has
     /// in it, creating it (with `a` as initiator) when new.
+    #[inline]
     pub fn conn_for(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
+        // The last connection again (nearly always): inline, the rest not.
         if let Some(((x, y), c)) = self.last_conn {
-            if (a, b) == (x, y) {
+            if a == x && b == y {
                 return (c, 0);
             }
-            if (b, a) == (x, y) {
+            if b == x && a == y {
                 return (c, 1);
             }
         }
+        self.conn_lookup(a, b, label)
+    }
+
+    #[inline(never)]
+    fn conn_lookup(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
         if let Some(&c) = self.conn_by_tuple.get(&(a, b)) {
             self.last_conn = Some(((a, b), c));
             return (c, 0);
@@ -261,7 +307,7 @@ impl Recorder {
         let dst = SocketAddrV4::new(ip.dst, tcp.dst_port);
         let (conn, dir) = self.conn_for(src, dst, "-");
         let flags = tcp.wire_flags();
-        {
+        let isn = {
             let c = &mut self.trace.conns[conn as usize];
             let isn = if dir == 0 {
                 &mut c.initiator_isn
@@ -271,8 +317,8 @@ impl Recorder {
             if flags.syn() && isn.is_none() {
                 *isn = Some(tcp.seq_number);
             }
-        }
-        let isn = self.trace.isn(conn, dir);
+            *isn
+        };
         let payload_offset = match isn {
             // The first data byte is ISN + 1 (the SYN takes ISN).
             Some(isn) if !tcp.payload.is_empty() => {
@@ -298,6 +344,7 @@ impl Recorder {
             && r.of_segment.is_none()
         {
             r.of_segment = recent
+                .live()
                 .iter()
                 .rev()
                 .find(|&&(s, _, _)| s == seq)
@@ -415,5 +462,36 @@ impl Recorder {
         self.trace.end_time = end;
         self.trace.end_reason = reason;
         self.trace
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    #[test]
+    fn the_transmission_queue_is_a_queue() {
+        let mut q = TxQueue::default();
+        let mut want = VecDeque::new();
+        let mut x = 7u64;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x % 3 == 0 {
+                for _ in 0..x % 5 {
+                    if want.pop_front().is_some() {
+                        q.pop_front();
+                    }
+                }
+            } else {
+                let e = (SeqNumber(i), SeqNumber(i + 1), i);
+                q.push_back(e);
+                want.push_back(e);
+            }
+            assert_eq!(q.front(), want.front());
+            assert!(q.live().iter().eq(want.iter()));
+        }
     }
 }

@@ -18,6 +18,10 @@
 //! Blocks still waiting for a fate stay as [`Segment`] values: a segment's
 //! fate and (on arrival) its receiving host change after it is sent.
 //!
+//! A store that grows past a few thousand segments (a long recording)
+//! encodes its blocks on a second thread, so the simulation does not wait
+//! for the encoder; the bytes stored are the same (see [`Background`]).
+//!
 //! Reading: [`Segments::at`] and [`Segments::get`] decode the block (the
 //! last block decoded is kept per thread, so walking neighbours is cheap);
 //! [`Segments::iter`] decodes each block once. Segments come out by value.
@@ -31,7 +35,6 @@ use crate::model::{
 };
 use netstep_wire::{Duration, Instant, SeqNumber, TcpFlags, TcpOptions};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -51,6 +54,105 @@ struct OpenBlock {
     segs: Vec<Segment>,
     /// How many of them are still in flight.
     in_flight: u32,
+    /// Counts changes, so that an encoding made in the background of an
+    /// older state of the block is recognised and dropped.
+    generation: u64,
+}
+
+/// The blocks not yet encoded, found by block number in constant time:
+/// slot `k` holds block `base + k`. Blocks settle nearly in order, so the
+/// slots stay few: from the oldest block still waiting to the newest.
+#[derive(Debug, Clone, Default)]
+struct OpenBlocks {
+    base: u32,
+    slots: std::collections::VecDeque<Option<OpenBlock>>,
+    count: usize,
+}
+
+impl OpenBlocks {
+    #[inline]
+    fn slot(&self, b: u32) -> Option<usize> {
+        // A block before `base` wraps to a huge index: not there.
+        let k = b.wrapping_sub(self.base) as usize;
+        (k < self.slots.len()).then_some(k)
+    }
+
+    #[inline]
+    fn get(&self, b: &u32) -> Option<&OpenBlock> {
+        self.slots[self.slot(*b)?].as_ref()
+    }
+
+    #[inline]
+    fn get_mut(&mut self, b: &u32) -> Option<&mut OpenBlock> {
+        let k = self.slot(*b)?;
+        self.slots[k].as_mut()
+    }
+
+    #[inline]
+    fn contains_key(&self, b: &u32) -> bool {
+        self.get(b).is_some()
+    }
+
+    fn insert(&mut self, b: u32, block: OpenBlock) {
+        if self.slots.is_empty() {
+            self.base = b;
+        }
+        while b < self.base {
+            self.slots.push_front(None);
+            self.base -= 1;
+        }
+        let k = (b - self.base) as usize;
+        if k >= self.slots.len() {
+            self.slots.resize_with(k + 1, || None);
+        }
+        if self.slots[k].replace(block).is_none() {
+            self.count += 1;
+        }
+    }
+
+    fn remove(&mut self, b: &u32) -> Option<OpenBlock> {
+        let k = self.slot(*b)?;
+        let block = self.slots[k].take()?;
+        self.count -= 1;
+        while self.slots.front().is_some_and(Option::is_none) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        while self.slots.back().is_some_and(Option::is_none) {
+            self.slots.pop_back();
+        }
+        Some(block)
+    }
+
+    /// The open blocks' numbers, in order.
+    fn keys(&self) -> impl Iterator<Item = u32> + '_ {
+        (self.base..)
+            .zip(&self.slots)
+            .filter(|(_, s)| s.is_some())
+            .map(|(b, _)| b)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &OpenBlock> {
+        self.slots.iter().flatten()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Option<OpenBlock>>()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.slots.shrink_to_fit();
+    }
 }
 
 /// The segments of a trace, in order of sending. See the module docs.
@@ -62,7 +164,7 @@ pub struct Segments {
     /// block's entry is unused.
     spans: Vec<(u64, u32)>,
     /// Blocks not yet encoded.
-    open: BTreeMap<u32, OpenBlock>,
+    open: OpenBlocks,
     /// Bytes of `bytes` no block uses any more (a block reopened).
     garbage: usize,
     /// Every distinct (sender, receiver, connection, direction, addresses,
@@ -72,9 +174,16 @@ pub struct Segments {
     /// Storage of blocks sealed, for the next blocks: no allocation per
     /// block once warm.
     spare: Vec<Vec<Segment>>,
+    /// Where a block is encoded before it joins `bytes`.
+    scratch: Vec<u8>,
     /// Identity and version, for the decoding cache.
     id: u64,
     version: u64,
+    /// The second thread that encodes blocks during a long recording
+    /// (see [`Background`]); `None` until the store is long enough.
+    bg: Option<Background>,
+    /// How long the store must be for that thread to start.
+    bg_after: usize,
 }
 
 impl Default for Segments {
@@ -93,8 +202,13 @@ impl Clone for Segments {
             garbage: self.garbage,
             flows: self.flows.clone(),
             spare: Vec::new(),
+            scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
+            // Blocks the original is encoding in the background are
+            // still open (and so copied): the copy encodes them itself.
+            bg: None,
+            bg_after: self.bg_after,
         }
     }
 }
@@ -129,12 +243,15 @@ impl Segments {
             len: 0,
             bytes: Vec::new(),
             spans: Vec::new(),
-            open: BTreeMap::new(),
+            open: OpenBlocks::default(),
             garbage: 0,
             flows: FlowTable::default(),
             spare: Vec::new(),
+            scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
+            bg: None,
+            bg_after: BACKGROUND_AFTER,
         }
     }
 
@@ -147,26 +264,49 @@ impl Segments {
     }
 
     /// Appends a segment; returns its index.
+    ///
+    /// Inline, so that the caller's segment is written straight into its
+    /// block rather than built and then copied (216 bytes); opening a
+    /// block is out of line.
+    #[inline(always)]
     pub fn push(&mut self, seg: Segment) -> u32 {
         let i = self.len;
         let b = (i / BLOCK) as u32;
-        if i.is_multiple_of(BLOCK) {
-            self.spans.push((0, 0));
-            let segs = self
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(BLOCK));
-            self.open.insert(b, OpenBlock { segs, in_flight: 0 });
-        } else if !self.open.contains_key(&b) {
-            self.reopen(b);
+        if i.is_multiple_of(BLOCK) || !self.open.contains_key(&b) {
+            self.open_for_push(b);
         }
         self.version += 1;
         self.len += 1;
         let block = self.open.get_mut(&b).expect("the last block is open");
         block.in_flight += u32::from(seg.fate == Fate::InFlight);
         block.segs.push(seg);
-        self.maybe_seal(b);
+        if block.in_flight == 0 && block.segs.len() == BLOCK {
+            self.seal(b);
+        }
         i as u32
+    }
+
+    /// Opens block `b` for [`Segments::push`]: a new one, or the last one
+    /// again if it was encoded (every segment settled) before it was full.
+    #[inline(never)]
+    fn open_for_push(&mut self, b: u32) {
+        if self.len.is_multiple_of(BLOCK) {
+            self.spans.push((0, 0));
+            let segs = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+            self.open.insert(
+                b,
+                OpenBlock {
+                    segs,
+                    in_flight: 0,
+                    generation: 0,
+                },
+            );
+        } else {
+            self.reopen(b);
+        }
     }
 
     /// Changes segment `i` (a fate, a receiving host). Changing a segment
@@ -182,12 +322,19 @@ impl Segments {
         }
         self.version += 1;
         let block = self.open.get_mut(&b).expect("just opened");
+        // An encoding on its way back from the background thread is of
+        // the block as it was: it will be thrown away.
+        block.generation += 1;
         let s = &mut block.segs[i % BLOCK];
         let was = s.fate == Fate::InFlight;
         f(s);
         let now = s.fate == Fate::InFlight;
         block.in_flight = block.in_flight + u32::from(now) - u32::from(was);
-        self.maybe_seal(b);
+        // Sealed once every segment is final (a full block only: the
+        // last one still takes segments).
+        if block.in_flight == 0 && block.segs.len() == BLOCK {
+            self.seal(b);
+        }
     }
 
     /// Changes every segment (tests and fixtures).
@@ -203,9 +350,10 @@ impl Segments {
 
     /// Encodes every block, in flight or not: the run is over.
     pub fn seal_all(&mut self) {
-        let open: Vec<u32> = self.open.keys().copied().collect();
+        self.stop_background();
+        let open: Vec<u32> = self.open.keys().collect();
         for b in open {
-            self.seal(b);
+            self.seal_here(b);
         }
     }
 
@@ -217,7 +365,9 @@ impl Segments {
         self.bytes.shrink_to_fit();
         self.spans.shrink_to_fit();
         self.flows.shrink_to_fit();
+        self.open.shrink_to_fit();
         self.spare = Vec::new();
+        self.scratch = Vec::new();
     }
 
     /// Heap bytes the store uses: encoded blocks, their offsets, and the
@@ -226,11 +376,13 @@ impl Segments {
         self.flows.heap_bytes()
             + self.bytes.capacity()
             + self.spans.capacity() * std::mem::size_of::<(u64, u32)>()
+            + self.open.heap_bytes()
+            + self.scratch.capacity()
             + self.spare.len() * BLOCK * std::mem::size_of::<Segment>()
             + self
                 .open
                 .values()
-                .map(|b| b.segs.capacity() * std::mem::size_of::<Segment>() + 64)
+                .map(|b| b.segs.capacity() * std::mem::size_of::<Segment>())
                 .sum::<usize>()
     }
 
@@ -339,37 +491,148 @@ impl Segments {
         }
     }
 
-    fn maybe_seal(&mut self, b: u32) {
-        let full = self
-            .open
-            .get(&b)
-            .is_some_and(|block| block.in_flight == 0 && block.segs.len() == BLOCK);
-        if full {
-            self.seal(b);
+    fn seal(&mut self, b: u32) {
+        if self.bg.is_none() && self.len >= self.bg_after && self.open.count > 0 {
+            self.bg = Background::start(&self.flows);
+        }
+        if self.bg.is_some() {
+            self.seal_in_background(b);
+        } else {
+            self.seal_here(b);
         }
     }
 
-    fn seal(&mut self, b: u32) {
+    /// Encodes block `b` on this thread.
+    fn seal_here(&mut self, b: u32) {
         let Some(block) = self.open.remove(&b) else {
             return;
         };
+        let n = encode_block(
+            &block.segs,
+            b as usize * BLOCK,
+            &mut self.flows,
+            &mut self.scratch,
+        );
         let start = self.bytes.len();
-        let first = b as usize * BLOCK;
-        for (k, s) in block.segs.iter().enumerate() {
-            encode_one(
-                &mut self.bytes,
-                &block.segs[..k],
-                s,
-                (first + k) as u32,
-                &mut self.flows,
-            );
-        }
-        self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
+        self.bytes.extend_from_slice(&self.scratch[..n]);
+        self.spans[b as usize] = (start as u64, n as u32);
         self.version += 1;
         if self.spare.len() < 4 {
             let mut segs = block.segs;
             segs.clear();
             self.spare.push(segs);
+        }
+    }
+
+    /// Hands a copy of block `b` to the background thread and installs
+    /// whatever encodings have come back. The block stays open (readable,
+    /// changeable) until its encoding is installed.
+    fn seal_in_background(&mut self, b: u32) {
+        let Some(block) = self.open.get(&b) else {
+            return;
+        };
+        let Some(bg) = self.bg.as_mut() else {
+            return;
+        };
+        let mut segs = bg.spare.pop().unwrap_or_else(|| Vec::with_capacity(BLOCK));
+        segs.clear();
+        segs.extend_from_slice(&block.segs);
+        let job = Job {
+            block: b,
+            generation: block.generation,
+            segs,
+            bytes: bg.spare_bytes.pop().unwrap_or_default(),
+        };
+        if bg.jobs.send(job).is_err() {
+            // The thread is gone (it panicked): encode here from now on.
+            self.stop_background();
+            self.bg_after = usize::MAX;
+            self.seal_here(b);
+            return;
+        }
+        bg.sent += 1;
+        loop {
+            let Some(bg) = self.bg.as_mut() else {
+                return;
+            };
+            let rx = bg.done.get_mut().unwrap_or_else(|p| p.into_inner());
+            let Ok(done) = rx.try_recv() else {
+                return;
+            };
+            self.install(done);
+        }
+    }
+
+    /// Installs an encoding from the background thread: the flows it
+    /// named first join the table (the thread's table and ours stay the
+    /// same, in the same order), and the bytes replace the open block
+    /// unless the block changed since it was sent.
+    fn install(&mut self, done: Done) {
+        for f in &done.new_flows {
+            self.flows.id(*f);
+        }
+        let current = self
+            .open
+            .get(&done.block)
+            .is_some_and(|o| o.generation == done.generation);
+        if current {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(&done.bytes);
+            self.spans[done.block as usize] = (start as u64, done.bytes.len() as u32);
+            let block = self.open.remove(&done.block).expect("checked");
+            if self.spare.len() < 4 {
+                let mut segs = block.segs;
+                segs.clear();
+                self.spare.push(segs);
+            }
+            self.version += 1;
+        }
+        if let Some(bg) = self.bg.as_mut() {
+            bg.sent -= 1;
+            bg.spare.push(done.segs);
+            bg.spare_bytes.push(done.bytes);
+        }
+    }
+
+    /// Waits for every encoding the background thread owes, installs
+    /// them, and ends the thread: the store encodes on this thread again.
+    fn stop_background(&mut self) {
+        let Some(bg) = self.bg.as_mut() else {
+            return;
+        };
+        // Closing the job channel lets the thread finish what it was
+        // sent, then end.
+        let (closed, _) = std::sync::mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut bg.jobs, closed));
+        let mut results = Vec::with_capacity(bg.sent);
+        let rx = bg.done.get_mut().unwrap_or_else(|p| p.into_inner());
+        while results.len() < bg.sent {
+            match rx.recv() {
+                Ok(d) => results.push(d),
+                // The thread panicked: what it owes stays open, below.
+                Err(_) => break,
+            }
+        }
+        if let Some(h) = bg.handle.take() {
+            let _ = h.join();
+        }
+        for d in results {
+            self.install(d);
+        }
+        self.bg = None;
+        // Blocks whose encoding was thrown away (they changed after they
+        // were sent) or never came are encoded here if they are final.
+        let settled: Vec<u32> = self
+            .open
+            .keys()
+            .filter(|b| {
+                self.open
+                    .get(b)
+                    .is_some_and(|o| o.in_flight == 0 && o.segs.len() == BLOCK)
+            })
+            .collect();
+        for b in settled {
+            self.seal_here(b);
         }
     }
 
@@ -379,7 +642,14 @@ impl Segments {
         self.decode_block(b, &mut segs);
         self.garbage += self.spans[b as usize].1 as usize;
         let in_flight = segs.iter().filter(|s| s.fate == Fate::InFlight).count() as u32;
-        self.open.insert(b, OpenBlock { segs, in_flight });
+        self.open.insert(
+            b,
+            OpenBlock {
+                segs,
+                in_flight,
+                generation: 0,
+            },
+        );
         self.version += 1;
     }
 
@@ -620,49 +890,176 @@ impl FlowTable {
     }
 }
 
-fn zero_segment() -> Segment {
-    let a = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0);
-    Segment {
-        time: Instant::ZERO,
-        from: 0,
-        to: None,
-        conn: None,
-        dir: 0,
-        src: a,
-        dst: a,
-        ttl: 0,
-        ip_ident: 0,
-        seq: SeqNumber(0),
-        ack: None,
-        flags: TcpFlags(0),
-        window: 0,
-        options: TcpOptions::NONE,
-        payload_offset: 0,
-        payload_len: 0,
-        cause: SegCause::Other,
-        retransmission: None,
-        duplicate_of: None,
-        fate: Fate::InFlight,
-        vars: ConnVars::default(),
+/// Encodes `segs` (block segments from index `first`) into `scratch`;
+/// returns how many bytes. The scratch buffer is sized for the worst case
+/// first, so writing needs no growth check per byte.
+fn encode_block(
+    segs: &[Segment],
+    first: usize,
+    flows: &mut FlowTable,
+    scratch: &mut Vec<u8>,
+) -> usize {
+    let need = segs.len() * MAX_ENCODED;
+    if scratch.len() < need {
+        scratch.resize(need, 0);
+    }
+    let mut out = Out { buf: scratch, n: 0 };
+    for (k, s) in segs.iter().enumerate() {
+        encode_one(&mut out, &segs[..k], s, (first + k) as u32, flows);
+    }
+    out.n
+}
+
+/// A store longer than this encodes its blocks on a second thread while
+/// segments keep coming: encoding is a fifth of what recording a bulk
+/// transfer costs, and it needs nothing from the simulation but the
+/// block. Shorter stores (every bundled scenario, the player's tests)
+/// never start a thread.
+const BACKGROUND_AFTER: usize = 64 * BLOCK;
+
+/// How many blocks may wait for the background thread before sealing
+/// waits for it (bounds the memory of a recording that outruns it).
+const BACKGROUND_QUEUE: usize = 256;
+
+/// A block for the background thread: a copy (the block stays readable
+/// and changeable here meanwhile).
+struct Job {
+    block: u32,
+    generation: u64,
+    segs: Vec<Segment>,
+    /// Storage for the encoding (reused: nothing allocates per block).
+    bytes: Vec<u8>,
+}
+
+/// The background thread's encoding of a [`Job`], with the flows it
+/// added to its table (in order) and the job's storage back for reuse.
+struct Done {
+    block: u32,
+    generation: u64,
+    bytes: Vec<u8>,
+    new_flows: Vec<Flow>,
+    segs: Vec<Segment>,
+}
+
+/// The second thread that encodes blocks. It keeps its own copy of the
+/// flow table and encodes blocks in the order they are sent, so it names
+/// flows exactly as this thread would have; each result carries the
+/// flows it added, which join this thread's table when it is installed,
+/// so the two tables never differ for an installed block. Encodings are
+/// installed when the next block is sent, and all of them when the run
+/// ends ([`Segments::seal_all`]): the stored bytes are the same as
+/// without the thread, only computed elsewhere.
+struct Background {
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    /// Behind a mutex only so that the store stays `Sync`; one thread
+    /// ever uses it.
+    done: std::sync::Mutex<std::sync::mpsc::Receiver<Done>>,
+    /// Jobs sent and not yet installed.
+    sent: usize,
+    spare: Vec<Vec<Segment>>,
+    spare_bytes: Vec<Vec<u8>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the thread, or `None` where threads are scarce or cannot be
+    /// made (the store then encodes on its own thread, as always).
+    fn start(flows: &FlowTable) -> Option<Background> {
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            return None;
+        }
+        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Job>(BACKGROUND_QUEUE);
+        let (done_tx, done) = std::sync::mpsc::channel::<Done>();
+        let mut table = flows.clone();
+        let handle = std::thread::Builder::new()
+            .name("netstep-trace-encode".into())
+            .spawn(move || {
+                let mut scratch = Vec::new();
+                for job in job_rx {
+                    let known = table.list.len();
+                    let n = encode_block(
+                        &job.segs,
+                        job.block as usize * BLOCK,
+                        &mut table,
+                        &mut scratch,
+                    );
+                    let mut bytes = job.bytes;
+                    bytes.clear();
+                    bytes.extend_from_slice(&scratch[..n]);
+                    let done = Done {
+                        block: job.block,
+                        generation: job.generation,
+                        bytes,
+                        new_flows: table.list[known..].to_vec(),
+                        segs: job.segs,
+                    };
+                    if done_tx.send(done).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Background {
+            jobs,
+            done: std::sync::Mutex::new(done),
+            sent: 0,
+            spare: Vec::new(),
+            spare_bytes: Vec::new(),
+            handle: Some(handle),
+        })
     }
 }
 
-fn put_var(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Closing the job channel ends the thread's loop; wait for it so
+        // no thread outlives its store.
+        let (closed, _) = std::sync::mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
     }
-    out.push(v as u8);
 }
 
-fn put_signed(out: &mut Vec<u8>, v: i64) {
-    put_var(out, ((v << 1) ^ (v >> 63)) as u64);
+/// The most bytes one segment's encoding takes: every field differing,
+/// each at its longest (a 64-bit varint is 10 bytes, a 32-bit one 5; the
+/// options 46), 175 in all.
+const MAX_ENCODED: usize = 192;
+
+/// Where a block is encoded: a buffer of `MAX_ENCODED` bytes a segment.
+struct Out<'a> {
+    buf: &'a mut [u8],
+    n: usize,
 }
 
-/// The difference `new - old` of two 32-bit sequence-like values, as the
-/// shortest signed step around the circle.
-fn put_wrapping32(out: &mut Vec<u8>, old: u32, new: u32) {
-    put_signed(out, i64::from(new.wrapping_sub(old) as i32));
+impl Out<'_> {
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.buf[self.n] = b;
+        self.n += 1;
+    }
+
+    #[inline(always)]
+    fn var(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    #[inline(always)]
+    fn signed(&mut self, v: i64) {
+        self.var(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    /// The difference `new - old` of two 32-bit sequence-like values, as
+    /// the shortest signed step around the circle.
+    #[inline(always)]
+    fn wrapping32(&mut self, old: u32, new: u32) {
+        self.signed(i64::from(new.wrapping_sub(old) as i32));
+    }
 }
 
 struct Reader<'a> {
@@ -849,9 +1246,9 @@ fn fate_from(kind: u8, after: i64, node: u32, time: Instant) -> Fate {
     }
 }
 
-fn put_retx(out: &mut Vec<u8>, r: Option<Retransmission>, index: u32) {
+fn put_retx(out: &mut Out<'_>, r: Option<Retransmission>, index: u32) {
     let Some(r) = r else {
-        out.push(0);
+        out.byte(0);
         return;
     };
     let (kind, n) = match r.kind {
@@ -860,10 +1257,10 @@ fn put_retx(out: &mut Vec<u8>, r: Option<Retransmission>, index: u32) {
         RetxKind::PartialAck => (3, 0),
         RetxKind::Syn { attempt } => (4, attempt),
     };
-    out.push(kind | if r.of_segment.is_some() { 8 } else { 0 });
-    put_var(out, u64::from(n));
+    out.byte(kind | if r.of_segment.is_some() { 8 } else { 0 });
+    out.var(u64::from(n));
     if let Some(of) = r.of_segment {
-        put_signed(out, i64::from(index) - i64::from(of));
+        out.signed(i64::from(index) - i64::from(of));
     }
 }
 
@@ -883,24 +1280,24 @@ fn get_retx(r: &mut Reader<'_>, index: u32) -> Option<Retransmission> {
     Some(Retransmission { of_segment, kind })
 }
 
-fn put_options(out: &mut Vec<u8>, o: &TcpOptions, prev: &TcpOptions) {
+fn put_options(out: &mut Out<'_>, o: &TcpOptions, prev: &TcpOptions) {
     let blocks = o.sack_blocks.iter().flatten().count();
     let mask = u8::from(o.mss.is_some())
         | u8::from(o.window_scale.is_some()) << 1
         | u8::from(o.sack_permitted) << 2
         | u8::from(o.timestamps.is_some()) << 3
         | (blocks as u8) << 4;
-    out.push(mask);
+    out.byte(mask);
     if let Some(m) = o.mss {
-        put_var(out, u64::from(m));
+        out.var(u64::from(m));
     }
     if let Some(w) = o.window_scale {
-        out.push(w);
+        out.byte(w);
     }
     if let Some((val, ecr)) = o.timestamps {
         let (pval, pecr) = prev.timestamps.unwrap_or((0, 0));
-        put_wrapping32(out, pval, val);
-        put_wrapping32(out, pecr, ecr);
+        out.wrapping32(pval, val);
+        out.wrapping32(pecr, ecr);
     }
     // Blocks keep their slots (a `None` between two blocks would move).
     if blocks > 0 {
@@ -909,10 +1306,10 @@ fn put_options(out: &mut Vec<u8>, o: &TcpOptions, prev: &TcpOptions) {
             .iter()
             .enumerate()
             .fold(0u8, |m, (k, b)| m | (u8::from(b.is_some()) << k));
-        out.push(slots);
+        out.byte(slots);
         for (l, r) in o.sack_blocks.iter().flatten() {
-            put_var(out, u64::from(l.get()));
-            put_var(out, u64::from(r.get()));
+            out.var(u64::from(l.get()));
+            out.var(u64::from(r.get()));
         }
     }
 }
@@ -946,32 +1343,81 @@ fn get_options(r: &mut Reader<'_>, prev: &TcpOptions) -> TcpOptions {
     o
 }
 
-/// The nearest earlier segment of `block` with the same connection,
-/// direction and sender, as (distance, segment).
-fn reference<'a>(block: &'a [Segment], s: &Segment) -> (u8, Option<&'a Segment>) {
-    for (d, r) in block.iter().rev().enumerate() {
-        if r.conn == s.conn && r.dir == s.dir && r.from == s.from {
-            return ((d + 1) as u8, Some(r));
-        }
-    }
-    (0, None)
+/// The segment every field of a segment without a reference is predicted
+/// from.
+static ZERO: Segment = Segment {
+    time: Instant::ZERO,
+    from: 0,
+    to: None,
+    conn: None,
+    dir: 0,
+    src: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+    dst: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+    ttl: 0,
+    ip_ident: 0,
+    seq: SeqNumber(0),
+    ack: None,
+    flags: TcpFlags(0),
+    window: 0,
+    options: TcpOptions::NONE,
+    payload_offset: 0,
+    payload_len: 0,
+    cause: SegCause::Other,
+    retransmission: None,
+    duplicate_of: None,
+    fate: Fate::InFlight,
+    vars: ConnVars {
+        snd_una: SeqNumber(0),
+        snd_nxt: SeqNumber(0),
+        snd_wnd: 0,
+        rcv_nxt: SeqNumber(0),
+        rcv_wnd: 0,
+        cwnd: 0,
+        ssthresh: 0,
+        rto: Duration::ZERO,
+    },
+};
+
+fn zero_segment() -> Segment {
+    ZERO
 }
 
+/// The nearest earlier segment of `block` with the same connection,
+/// direction and sender, as (distance, segment); (0, the zero segment)
+/// when there is none.
+#[inline(always)]
+fn reference<'a>(block: &'a [Segment], s: &Segment) -> (u8, &'a Segment) {
+    for (d, r) in block.iter().rev().enumerate() {
+        if r.from == s.from && r.dir == s.dir && r.conn == s.conn {
+            return ((d + 1) as u8, r);
+        }
+    }
+    (0, &ZERO)
+}
+
+/// Whether `s`'s fate is the one predicted from `r`'s: the same kind, as
+/// long after sending, at the same node ([`fate_parts`] equal).
+#[inline(always)]
+fn same_fate(s: &Segment, r: &Segment) -> bool {
+    match (s.fate, r.fate) {
+        (Fate::Delivered { at: a }, Fate::Delivered { at: b }) => {
+            a.as_nanos().wrapping_sub(s.time.as_nanos())
+                == b.as_nanos().wrapping_sub(r.time.as_nanos())
+        }
+        (Fate::InFlight, Fate::InFlight) => true,
+        _ => fate_parts(s.fate, s.time) == fate_parts(r.fate, r.time),
+    }
+}
+
+#[inline(always)]
 fn encode_one(
-    out: &mut Vec<u8>,
+    out: &mut Out<'_>,
     before: &[Segment],
     s: &Segment,
     index: u32,
     flows: &mut FlowTable,
 ) {
-    let zero;
-    let (dist, r) = match reference(before, s) {
-        (d, Some(r)) => (d, r),
-        (_, None) => {
-            zero = zero_segment();
-            (0, &zero)
-        }
-    };
+    let (dist, r) = reference(before, s);
     let prev_time = before.last().map_or(0, |p| p.time.as_nanos());
     let v = &s.vars;
     let rv = &r.vars;
@@ -983,13 +1429,15 @@ fn encode_one(
         r.payload_offset.wrapping_add(u64::from(r.payload_len))
     };
     let pred_rcv_nxt = s.ack.map_or(rv.rcv_nxt, |a| a);
-    let (fk, fa, fnode) = fate_parts(s.fate, s.time);
-    let (rk, ra, rnode) = fate_parts(r.fate, r.time);
+    // With a reference, sender, connection and direction are the same
+    // (that is how it was chosen): the rest of the flow is compared.
+    debug_assert!(dist == 0 || (s.from, s.conn, s.dir) == (r.from, r.conn, r.dir));
+    let same_flow = dist != 0 && s.to == r.to && s.src == r.src && s.dst == r.dst && s.ttl == r.ttl;
     let mut m = 0u32;
     m |= u32::from(s.ack != r.ack) * bit::ACK;
     m |= u32::from(v.snd_una != rv.snd_una) * bit::SND_UNA;
     m |= u32::from(v.cwnd != rv.cwnd) * bit::CWND;
-    m |= u32::from((fk, fa, fnode) != (rk, ra, rnode)) * bit::FATE;
+    m |= u32::from(!same_fate(s, r)) * bit::FATE;
     m |= u32::from(s.window != r.window) * bit::WINDOW;
     m |= u32::from(v.snd_wnd != rv.snd_wnd) * bit::SND_WND;
     m |= u32::from(s.seq.get() != next_seq) * bit::SEQ;
@@ -1006,90 +1454,89 @@ fn encode_one(
     m |= u32::from(s.retransmission.is_some()) * bit::RETX;
     m |= u32::from(s.duplicate_of.is_some()) * bit::DUP;
     m |= u32::from(s.options != r.options) * bit::OPTIONS;
-    m |= u32::from(dist == 0 || Flow::of(s) != Flow::of(r)) * bit::FLOW;
+    m |= u32::from(!same_flow) * bit::FLOW;
 
-    out.push(dist);
-    put_var(out, u64::from(m));
-    put_signed(
-        out,
-        (s.time.as_nanos() as i64).wrapping_sub(prev_time as i64),
-    );
+    out.byte(dist);
+    out.var(u64::from(m));
+    out.signed((s.time.as_nanos() as i64).wrapping_sub(prev_time as i64));
+    if m == 0 {
+        // Everything predicted (a steady flow): nothing more.
+        return;
+    }
     if m & bit::ACK != 0 {
         match s.ack {
-            None => put_var(out, 0),
+            None => out.var(0),
             Some(a) => {
                 let base = r.ack.map_or(0, SeqNumber::get);
                 let d = i64::from(a.get().wrapping_sub(base) as i32);
-                put_var(out, (((d << 1) ^ (d >> 63)) as u64) + 1);
+                out.var((((d << 1) ^ (d >> 63)) as u64) + 1);
             }
         }
     }
     if m & bit::SND_UNA != 0 {
-        put_wrapping32(out, rv.snd_una.get(), v.snd_una.get());
+        out.wrapping32(rv.snd_una.get(), v.snd_una.get());
     }
     if m & bit::CWND != 0 {
-        put_signed(out, i64::from(v.cwnd) - i64::from(rv.cwnd));
+        out.signed(i64::from(v.cwnd) - i64::from(rv.cwnd));
     }
     if m & bit::FATE != 0 {
-        out.push(fk);
-        put_signed(out, fa);
+        let (fk, fa, fnode) = fate_parts(s.fate, s.time);
+        out.byte(fk);
+        out.signed(fa);
         if fk >= 2 {
-            put_var(out, u64::from(fnode));
+            out.var(u64::from(fnode));
         }
     }
     if m & bit::WINDOW != 0 {
-        put_var(out, u64::from(s.window));
+        out.var(u64::from(s.window));
     }
     if m & bit::SND_WND != 0 {
-        put_signed(out, i64::from(v.snd_wnd) - i64::from(rv.snd_wnd));
+        out.signed(i64::from(v.snd_wnd) - i64::from(rv.snd_wnd));
     }
     if m & bit::SEQ != 0 {
-        put_wrapping32(out, next_seq, s.seq.get());
+        out.wrapping32(next_seq, s.seq.get());
     }
     if m & bit::LEN != 0 {
-        put_var(out, u64::from(s.payload_len));
+        out.var(u64::from(s.payload_len));
     }
     if m & bit::RCV_WND != 0 {
-        put_signed(out, i64::from(v.rcv_wnd) - i64::from(rv.rcv_wnd));
+        out.signed(i64::from(v.rcv_wnd) - i64::from(rv.rcv_wnd));
     }
     if m & bit::SND_NXT != 0 {
-        put_wrapping32(out, own_end, v.snd_nxt.get());
+        out.wrapping32(own_end, v.snd_nxt.get());
     }
     if m & bit::RCV_NXT != 0 {
-        put_wrapping32(out, pred_rcv_nxt.get(), v.rcv_nxt.get());
+        out.wrapping32(pred_rcv_nxt.get(), v.rcv_nxt.get());
     }
     if m & bit::OFFSET != 0 {
-        put_signed(out, s.payload_offset.wrapping_sub(pred_offset) as i64);
+        out.signed(s.payload_offset.wrapping_sub(pred_offset) as i64);
     }
     if m & bit::FLAGS != 0 {
-        out.push(s.flags.0);
+        out.byte(s.flags.0);
     }
     if m & bit::CAUSE != 0 {
-        out.push(cause_code(s.cause));
+        out.byte(cause_code(s.cause));
     }
     if m & bit::IDENT != 0 {
-        put_var(out, u64::from(s.ip_ident));
+        out.var(u64::from(s.ip_ident));
     }
     if m & bit::SSTHRESH != 0 {
-        put_signed(out, i64::from(v.ssthresh) - i64::from(rv.ssthresh));
+        out.signed(i64::from(v.ssthresh) - i64::from(rv.ssthresh));
     }
     if m & bit::RTO != 0 {
-        put_signed(
-            out,
-            (v.rto.as_nanos() as i64).wrapping_sub(rv.rto.as_nanos() as i64),
-        );
+        out.signed((v.rto.as_nanos() as i64).wrapping_sub(rv.rto.as_nanos() as i64));
     }
     if m & bit::RETX != 0 {
         put_retx(out, s.retransmission, index);
     }
     if let Some(of) = s.duplicate_of {
-        put_signed(out, i64::from(index) - i64::from(of));
+        out.signed(i64::from(index) - i64::from(of));
     }
     if m & bit::OPTIONS != 0 {
         put_options(out, &s.options, &r.options);
     }
     if m & bit::FLOW != 0 {
-        put_var(out, u64::from(flows.id(Flow::of(s))));
+        out.var(u64::from(flows.id(Flow::of(s))));
     }
 }
 
@@ -1359,6 +1806,170 @@ mod tests {
             assert!(store.iter().eq(segs.iter().cloned()));
             assert!(store.iter().rev().eq(segs.iter().rev().cloned()));
         }
+    }
+
+    #[test]
+    fn the_longest_segment_fits_its_bound() {
+        let max = SeqNumber(u32::MAX);
+        let mut s = zero_segment();
+        s.time = Instant::from_nanos(u64::MAX);
+        s.to = Some(u32::MAX);
+        s.ack = Some(SeqNumber(1 << 31));
+        s.window = u16::MAX;
+        s.ip_ident = u16::MAX;
+        s.seq = SeqNumber(1 << 31);
+        s.flags = TcpFlags(0xff);
+        s.payload_offset = 1 << 63;
+        s.payload_len = 1 << 31;
+        s.cause = SegCause::Rst {
+            reason: RstReason::Other,
+        };
+        s.retransmission = Some(Retransmission {
+            of_segment: Some(u32::MAX),
+            kind: RetxKind::Rto { backoff: u32::MAX },
+        });
+        s.duplicate_of = Some(u32::MAX);
+        s.fate = Fate::Dropped {
+            at: Instant::from_nanos(1 << 63),
+            node: u32::MAX,
+            reason: DropReason::NotForUs,
+        };
+        s.options = TcpOptions {
+            mss: Some(u16::MAX),
+            window_scale: Some(u8::MAX),
+            sack_permitted: true,
+            sack_blocks: [Some((max, max)); 3],
+            timestamps: Some((1 << 31, 1 << 31)),
+        };
+        s.vars = ConnVars {
+            snd_una: SeqNumber(1 << 31),
+            snd_nxt: SeqNumber(1 << 30),
+            snd_wnd: u32::MAX,
+            rcv_nxt: SeqNumber(1 << 29),
+            rcv_wnd: u32::MAX,
+            cwnd: u32::MAX,
+            ssthresh: u32::MAX,
+            rto: Duration::from_nanos(1 << 63),
+        };
+        // Room for far more than the bound, to see what it takes.
+        let mut buf = vec![0; 4 * MAX_ENCODED];
+        let mut out = Out {
+            buf: &mut buf,
+            n: 0,
+        };
+        encode_one(&mut out, &[], &s, 0, &mut FlowTable::default());
+        // The flow id is 0 here; ids take up to 5 bytes.
+        assert!(out.n + 4 <= MAX_ENCODED, "{} bytes", out.n);
+        let store: Segments = vec![s].into();
+        assert_eq!(store.at(0), s);
+    }
+
+    #[test]
+    fn blocks_settle_in_any_order() {
+        // Block 0 waits for its first segment while later blocks settle,
+        // then block 5, encoded, is changed again (opened before the
+        // oldest open block).
+        let mut segs = arbitrary(8 * BLOCK, 11);
+        let mut store = Segments::new();
+        for s in &mut segs {
+            s.fate = Fate::InFlight;
+            store.push(*s);
+        }
+        let at = |i: usize| Fate::Delivered {
+            at: Instant::from_nanos(i as u64),
+        };
+        for i in (1..8 * BLOCK).rev() {
+            segs[i].fate = at(i);
+            store.update(i, |x| x.fate = at(i));
+        }
+        assert_eq!(store.open.len(), 1);
+        assert!(store.open.contains_key(&0));
+        store.update(5 * BLOCK + 3, |x| x.window = 9);
+        segs[5 * BLOCK + 3].window = 9;
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [0]);
+        store.update(2 * BLOCK, |x| x.fate = Fate::InFlight);
+        segs[2 * BLOCK].fate = Fate::InFlight;
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [0, 2]);
+        segs[0].fate = at(0);
+        store.update(0, |x| x.fate = at(0));
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [2]);
+        // Before the oldest open block: opened, then sealed again.
+        store.update(BLOCK - 1, |x| x.ttl = 3);
+        segs[BLOCK - 1].ttl = 3;
+        assert_eq!(store.open.keys().collect::<Vec<_>>(), [2]);
+        assert!(store.iter().eq(segs.iter().copied()));
+        store.seal_all();
+        store.shrink_to_fit();
+        assert!(store.open.is_empty());
+        assert!(store.iter().eq(segs.iter().copied()));
+    }
+
+    /// Every block's encoding, by block number.
+    fn encodings(s: &Segments) -> Vec<&[u8]> {
+        s.spans
+            .iter()
+            .map(|&(start, len)| &s.bytes[start as usize..start as usize + len as usize])
+            .collect()
+    }
+
+    #[test]
+    fn the_background_thread_encodes_as_this_thread_would() {
+        // Fates arrive late and out of order, and some segments change
+        // after their block was sent to the thread (or encoded).
+        let n = 40 * BLOCK + 17;
+        let mut segs = arbitrary(n, 5);
+        for (i, s) in segs.iter_mut().enumerate() {
+            if s.fate == Fate::InFlight {
+                s.fate = Fate::Delivered {
+                    at: Instant::from_nanos(i as u64),
+                };
+            }
+        }
+        let mut here = Segments::new();
+        here.bg_after = usize::MAX;
+        let mut there = Segments::new();
+        there.bg_after = 4 * BLOCK;
+        let mut started = false;
+        for i in 0..n {
+            let mut s = segs[i];
+            s.fate = Fate::InFlight;
+            here.push(s);
+            there.push(s);
+            started |= there.bg.is_some();
+            // Settle the segment sent 50 ago, and now and then change one
+            // sent 70 ago (its block settled a while back).
+            if i >= 50 {
+                let j = i - 50 + (i % 3);
+                let f = segs[j].fate;
+                here.update(j, |x| x.fate = f);
+                there.update(j, |x| x.fate = f);
+            }
+            if i >= 70 && i % 7 == 0 {
+                let j = i - 70;
+                segs[j].window ^= 0x55;
+                let w = segs[j].window;
+                here.update(j, |x| x.window = w);
+                there.update(j, |x| x.window = w);
+            }
+            if i % 97 == 0 {
+                assert!(there.iter().take(i + 1).eq(here.iter().take(i + 1)));
+            }
+        }
+        assert!(started, "the thread ran");
+        for (j, s) in segs.iter().enumerate() {
+            let f = s.fate;
+            here.update(j, |x| x.fate = f);
+            there.update(j, |x| x.fate = f);
+        }
+        for s in [&mut here, &mut there] {
+            s.seal_all();
+            s.shrink_to_fit();
+        }
+        assert!(there.bg.is_none());
+        assert!(there.iter().eq(segs.iter().copied()));
+        assert_eq!(encodings(&there), encodings(&here));
+        assert_eq!(there.flows.list, here.flows.list);
+        assert_eq!(there.heap_bytes(), here.heap_bytes());
     }
 
     #[test]
