@@ -58,8 +58,15 @@ impl LinkDir {
 
     /// Time to put `len` bytes on the wire at this link's rate.
     pub fn serialisation(&self, len: usize) -> Duration {
+        let rate = self.params.bits_per_sec.max(1);
+        // Bits times 10^9 fit 64 bits for any packet (up to 2.3 GB), and a
+        // 64-bit division is far cheaper than the 128-bit one that the
+        // general case needs.
+        if let Some(bits) = (len as u64).checked_mul(8 * 1_000_000_000) {
+            return Duration::from_nanos(bits.div_ceil(rate));
+        }
         let bits = (len as u128) * 8 * 1_000_000_000;
-        let ns = bits.div_ceil(u128::from(self.params.bits_per_sec.max(1)));
+        let ns = bits.div_ceil(u128::from(rate));
         Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
     }
 
@@ -130,6 +137,25 @@ mod tests {
         match l.offer(t0, 1500, Duration::ZERO) {
             Offer::Arrives { at, .. } => assert_eq!(at - t0, Duration::from_micros(340)),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn serialisation_matches_the_128_bit_formula() {
+        for bps in [1, 7, 56_000, 1_000_000_000, 10_000_000_000, u64::MAX] {
+            let l = link(LinkParams {
+                bits_per_sec: bps,
+                ..LinkParams::default()
+            });
+            for len in [0usize, 1, 40, 1500, 65535, 3_000_000_000, usize::MAX] {
+                let bits = (len as u128) * 8 * 1_000_000_000;
+                let ns = u64::try_from(bits.div_ceil(u128::from(bps))).unwrap_or(u64::MAX);
+                assert_eq!(
+                    l.serialisation(len),
+                    Duration::from_nanos(ns),
+                    "{bps} {len}"
+                );
+            }
         }
     }
 
