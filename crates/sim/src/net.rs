@@ -162,6 +162,13 @@ struct Node {
     wake_scheduled: Option<Instant>,
 }
 
+/// A cached route: packets for `dst` leave on `hop`.
+#[derive(Debug, Clone, Copy)]
+struct RouteHit {
+    dst: Ipv4Addr,
+    hop: (u32, u8),
+}
+
 #[derive(Debug)]
 struct Link {
     ends: [u32; 2],
@@ -278,7 +285,13 @@ impl NetworkBuilder {
             nodes: self.nodes,
             links: self.links,
             routes,
-            addr_owner: self.addr_owner,
+            // The map iterates in address order: sorted for binary search.
+            addr_owner: self
+                .addr_owner
+                .iter()
+                .map(|(a, &n)| (u32::from(*a), n))
+                .collect(),
+            route_cache: vec![None; busy.len()],
             rec: self.rec,
             faults: self.faults.into_iter().map(|f| (f, 0, 0)).collect(),
             pool: Vec::new(),
@@ -299,7 +312,12 @@ pub struct Network {
     nodes: Vec<Node>,
     links: Vec<Link>,
     routes: Routes,
-    addr_owner: BTreeMap<Ipv4Addr, u32>,
+    /// Each address and the node that owns it, sorted by address.
+    addr_owner: Vec<(u32, u32)>,
+    /// Per node, the last destination address it sent toward, with that
+    /// address's owner and the next hop: both fixed once the network is
+    /// built, and a host usually talks to one peer at a time.
+    route_cache: Vec<Option<RouteHit>>,
     rec: Recorder,
     /// Each fault with how many segments it has matched and acted on.
     faults: Vec<(Fault, u32, u32)>,
@@ -548,14 +566,12 @@ impl Network {
         let now = self.now;
         let b = &packet.bytes;
         let dst = Ipv4Addr::new(b[16], b[17], b[18], b[19]);
-        let Some(&owner) = self.addr_owner.get(&dst) else {
+        let Some((link, dir)) = self.route(node, dst) else {
             self.drop(seg, node, DropReason::NoRoute, packet);
             return;
         };
-        let Some((link, dir)) = self.routes.next_hop(node, owner) else {
-            self.drop(seg, node, DropReason::NoRoute, packet);
-            return;
-        };
+        // Packets on one link direction mostly arrive in the order sent.
+        let lane = link * 2 + u32::from(dir);
         let l = &mut self.links[link as usize];
         let to = l.ends[1 - usize::from(dir)];
         match l.dirs[usize::from(dir)].offer(now, packet.bytes.len(), extra) {
@@ -580,7 +596,8 @@ impl Network {
                     let copy = self.rec.duplicate(seg);
                     let p2 = self.copy(&packet);
                     self.in_flight += 1;
-                    self.queue.push(
+                    self.queue.push_lane(
+                        lane,
                         dup_at,
                         Ev::Arrive {
                             node: to,
@@ -592,7 +609,8 @@ impl Network {
                     );
                 }
                 self.in_flight += 1;
-                self.queue.push(
+                self.queue.push_lane(
+                    lane,
                     at,
                     Ev::Arrive {
                         node: to,
@@ -604,6 +622,33 @@ impl Network {
                 );
             }
         }
+    }
+
+    /// The node that owns address `a`.
+    fn owner(&self, a: Ipv4Addr) -> Option<u32> {
+        let a = u32::from(a);
+        self.addr_owner
+            .binary_search_by_key(&a, |&(addr, _)| addr)
+            .ok()
+            .map(|i| self.addr_owner[i].1)
+    }
+
+    /// The next hop from `node` toward the owner of `dst`; `None` when no
+    /// node owns it, or it is `node`'s own, or unreachable.
+    fn route(&mut self, node: u32, dst: Ipv4Addr) -> Option<(u32, u8)> {
+        if let Some(hit) = self.route_cache[node as usize]
+            && hit.dst == dst
+        {
+            debug_assert_eq!(
+                Some(hit.hop),
+                self.owner(dst).and_then(|o| self.routes.next_hop(node, o))
+            );
+            return Some(hit.hop);
+        }
+        let owner = self.owner(dst)?;
+        let hop = self.routes.next_hop(node, owner)?;
+        self.route_cache[node as usize] = Some(RouteHit { dst, hop });
+        Some(hop)
     }
 
     fn drop(&mut self, seg: u32, node: u32, reason: DropReason, packet: Packet) {
@@ -673,7 +718,7 @@ impl Network {
                         return;
                     }
                 };
-                if self.addr_owner.get(&ip.dst) != Some(&node) {
+                if self.owner(ip.dst) != Some(node) {
                     self.drop(seg, node, DropReason::NotForUs, packet);
                     return;
                 }
