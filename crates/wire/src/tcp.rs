@@ -1080,21 +1080,22 @@ pub fn fill_tcp_checksum(packet: &mut [u8]) {
 /// goes through the general parser ([`parse_ipv4_tcp_offloaded_general`]),
 /// which the fast path agrees with (see the tests).
 pub fn parse_ipv4_tcp_offloaded(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
-    match parse_fast(buf) {
-        Some(p) => {
-            debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), Ok(p));
-            Ok(p)
-        }
-        None => parse_ipv4_tcp_offloaded_general(buf),
-    }
+    parse_fast_or(buf, parse_ipv4_tcp_offloaded_general)
 }
 
-/// The fast path of [`parse_ipv4_tcp_offloaded`]: `None` when the packet
-/// is not of the common shape or is malformed (its options included).
+/// What the IPv4+TCP parsers return.
+type Parsed<'a> = Result<(Ipv4Repr, TcpRepr<'a>), WireError>;
+
+/// The fast path of [`parse_ipv4_tcp_offloaded`], handing the packet to
+/// `general` when it is not of the common shape or is malformed (its
+/// options included). One result type throughout, so that the result is
+/// built in place rather than copied from an `Option`.
 #[inline]
-fn parse_fast(buf: &[u8]) -> Option<(Ipv4Repr, TcpRepr<'_>)> {
+fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Parsed<'a> {
     const IP: usize = Ipv4Repr::HEADER_LEN;
-    let h: &[u8; IP + HEADER_LEN] = buf.get(..IP + HEADER_LEN)?.try_into().ok()?;
+    let Some(h) = buf.first_chunk::<{ IP + HEADER_LEN }>() else {
+        return general(buf);
+    };
     let total = usize::from(u16::from_be_bytes([h[2], h[3]]));
     let flg_off = u16::from_be_bytes([h[6], h[7]]);
     let t = &h[IP..];
@@ -1109,17 +1110,22 @@ fn parse_fast(buf: &[u8]) -> Option<(Ipv4Repr, TcpRepr<'_>)> {
         || tcp_header_len < HEADER_LEN
         || IP + tcp_header_len > total
     {
-        return None;
+        return general(buf);
     }
-    let ip_header: &[u8; IP] = h[..IP].try_into().ok()?;
+    let Some(ip_header) = h.first_chunk::<IP>() else {
+        return general(buf);
+    };
     if checksum::header20(ip_header) != 0xffff {
-        return None;
+        return general(buf);
     }
     let segment = &buf[IP..total];
     let options = if tcp_header_len == HEADER_LEN {
         TcpOptions::NONE
     } else {
-        TcpOptions::parse(&segment[HEADER_LEN..tcp_header_len], field::OPTIONS).ok()?
+        match TcpOptions::parse(&segment[HEADER_LEN..tcp_header_len], field::OPTIONS) {
+            Ok(o) => o,
+            Err(_) => return general(buf),
+        }
     };
     let be16 = |i: usize| u16::from_be_bytes([t[i], t[i + 1]]);
     let be32 = |i: usize| u32::from_be_bytes([t[i], t[i + 1], t[i + 2], t[i + 3]]);
@@ -1147,7 +1153,8 @@ fn parse_fast(buf: &[u8]) -> Option<(Ipv4Repr, TcpRepr<'_>)> {
         options,
         payload: &segment[tcp_header_len..],
     };
-    Some((ip, tcp))
+    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), Ok((ip, tcp)));
+    Ok((ip, tcp))
 }
 
 /// [`parse_ipv4_tcp_offloaded`] through the general parsers: any IPv4
@@ -1210,6 +1217,10 @@ mod tests {
     /// parses (or fails) exactly as the general parser says.
     #[test]
     fn fast_emit_and_parse_agree_with_the_general_code() {
+        const FELL_BACK: WireError = WireError::NotTcp {
+            offset: usize::MAX,
+            protocol: 0,
+        };
         let payload: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
         let option_sets = [
             TcpOptions::NONE,
@@ -1263,16 +1274,16 @@ mod tests {
                 assert_eq!(v[..], reference[..n], "options {k}");
                 let general = parse_ipv4_tcp_offloaded_general(&v);
                 assert!(general.is_ok());
-                assert_eq!(parse_fast(&v).ok_or(()), general.map_err(|_| ()));
+                assert_eq!(parse_fast_or(&v, |_| Err(FELL_BACK)), general);
                 for _ in 0..300 {
                     let mut bad = v.clone();
                     let i = rnd() as usize % bad.len();
                     bad[i] ^= 1 << (rnd() % 8);
                     bad.truncate(bad.len() - rnd() as usize % 3);
                     let general = parse_ipv4_tcp_offloaded_general(&bad);
-                    match parse_fast(&bad) {
-                        Some(p) => assert_eq!(Ok(p), general, "{bad:?}"),
-                        None => assert!(general.is_err(), "{bad:?}"),
+                    match parse_fast_or(&bad, |_| Err(FELL_BACK)) {
+                        Err(FELL_BACK) => assert!(general.is_err(), "{bad:?}"),
+                        fast => assert_eq!(fast, general, "{bad:?}"),
                     }
                     assert_eq!(parse_ipv4_tcp_offloaded(&bad), general);
                 }
