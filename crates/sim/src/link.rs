@@ -81,23 +81,25 @@ impl LinkDir {
             return Offer::QueueFull;
         }
         let start = self.busy_until.max(now);
-        let done = start + self.serialisation(len);
+        let ser = self.serialisation(len);
+        let done = start + ser;
         self.busy_until = done;
         self.in_queue.push_back(done);
-        let p = self.params;
-        if chance(&mut self.rng, p.loss) {
+        // Borrowed, not copied: the settings are read a field at a time.
+        let LinkDir { params: p, rng, .. } = self;
+        if chance(rng, p.loss) {
             return Offer::Lost { at: done };
         }
-        let corrupt_bit = chance(&mut self.rng, p.corrupt)
-            .then(|| (self.rng.next_u64() % (len as u64 * 8).max(1)) as u32);
-        let duplicate = chance(&mut self.rng, p.duplicate);
+        let corrupt_bit =
+            chance(rng, p.corrupt).then(|| (rng.next_u64() % (len as u64 * 8).max(1)) as u32);
+        let duplicate = chance(rng, p.duplicate);
         let mut at = done + p.delay + extra_delay;
-        if chance(&mut self.rng, p.reorder) {
+        if chance(rng, p.reorder) {
             at += p.reorder_delay;
         }
         let duplicate_at = duplicate.then(|| {
             // The copy follows the original on the wire.
-            let d = self.busy_until + self.serialisation(len);
+            let d = self.busy_until + ser;
             self.busy_until = d;
             d + p.delay + extra_delay
         });
