@@ -298,8 +298,10 @@ impl NetworkBuilder {
             out: Vec::new(),
             started: false,
             in_flight: 0,
+            busy_stale: busy.clone(),
             busy,
             busy_hosts: 0,
+            stale: Vec::new(),
         }
     }
 }
@@ -325,11 +327,18 @@ pub struct Network {
     out: Vec<Outgoing>,
     started: bool,
     in_flight: usize,
-    /// Each host's [`HostStack::busy`] as of its last callback, and how
+    /// Each host's [`HostStack::busy`] as of the last refresh, and how
     /// many are busy: asking every host after every event would make a run
     /// with N hosts O(N) per event.
     busy: Vec<bool>,
     busy_hosts: usize,
+    /// Per node: whether it is in `stale`.
+    busy_stale: Vec<bool>,
+    /// Hosts that had a callback since their flag was last refreshed.
+    /// Flags are only read when no packet is in flight, so they are
+    /// refreshed then, not after every callback: a host's state (and so
+    /// its answer) does not change between its callbacks.
+    stale: Vec<u32>,
 }
 
 /// Bounds that stop a run.
@@ -374,7 +383,7 @@ impl Network {
         }
         let mut events = 0u64;
         loop {
-            if self.in_flight == 0 && !self.any_busy() {
+            if self.in_flight == 0 && !self.refresh_busy() {
                 debug_assert!(!self.any_busy_scan(), "a host's busy flag is stale");
                 return EndReason::Quiescent;
             }
@@ -423,11 +432,27 @@ impl Network {
         }
     }
 
-    fn any_busy(&self) -> bool {
+    /// Refreshes the busy flags of the hosts called back since the last
+    /// refresh, and says whether any host is busy.
+    fn refresh_busy(&mut self) -> bool {
+        let mut stale = std::mem::take(&mut self.stale);
+        for node in stale.drain(..) {
+            self.update_busy(node);
+        }
+        self.stale = stale;
         self.busy_hosts > 0
     }
 
-    /// Whether some host is busy, asking each: [`Network::any_busy`]
+    /// Notes that `node` had a callback: its busy flag may be stale.
+    fn mark_stale(&mut self, node: u32) {
+        let flag = &mut self.busy_stale[node as usize];
+        if !*flag {
+            *flag = true;
+            self.stale.push(node);
+        }
+    }
+
+    /// Whether some host is busy, asking each: [`Network::refresh_busy`]
     /// without the bookkeeping, to check it in debug builds.
     fn any_busy_scan(&self) -> bool {
         self.nodes.iter().any(|n| match &n.kind {
@@ -462,13 +487,14 @@ impl Network {
             self.originate(node, o.packet, o.seg);
         }
         self.out = out;
-        self.update_busy(node);
+        self.mark_stale(node);
         self.schedule_wake(node);
     }
 
     /// Refreshes `node`'s busy flag after a callback (only callbacks
     /// change what a host is doing).
     fn update_busy(&mut self, node: u32) {
+        self.busy_stale[node as usize] = false;
         let NodeKind::Host(h) = &self.nodes[node as usize].kind else {
             return;
         };
@@ -711,12 +737,10 @@ impl Network {
                 } else {
                     netstep_wire::parse_ipv4_tcp(&packet.bytes, true)
                 };
-                let (ip, tcp) = match parsed {
-                    Ok(p) => p,
-                    Err(_) => {
-                        self.drop(seg, node, DropReason::Corrupted, packet);
-                        return;
-                    }
+                // Read in place: the headers are not copied out of the result.
+                let Ok((ip, tcp)) = &parsed else {
+                    self.drop(seg, node, DropReason::Corrupted, packet);
+                    return;
                 };
                 if self.owner(ip.dst) != Some(node) {
                     self.drop(seg, node, DropReason::NotForUs, packet);
@@ -738,13 +762,13 @@ impl Network {
                     out: &mut self.out,
                     pool: &mut self.pool,
                 };
-                host.on_packet(now, &ip, &tcp, seg, &mut cx);
+                host.on_packet(now, ip, tcp, seg, &mut cx);
                 let mut out = std::mem::take(&mut self.out);
                 for o in out.drain(..) {
                     self.originate(node, o.packet, o.seg);
                 }
                 self.out = out;
-                self.update_busy(node);
+                self.mark_stale(node);
                 self.schedule_wake(node);
                 self.pool.push(packet.bytes);
             }
