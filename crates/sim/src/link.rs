@@ -73,6 +73,7 @@ impl LinkDir {
     /// Offers a packet of `len` bytes at `now` and decides its fate. The
     /// random draws happen in a fixed order (loss, corruption, duplication,
     /// reordering), each only when its probability is non-zero.
+    #[inline(always)]
     pub fn offer(&mut self, now: Instant, len: usize, extra_delay: Duration) -> Offer {
         while self.in_queue.front().is_some_and(|&t| t <= now) {
             self.in_queue.pop_front();

@@ -76,6 +76,7 @@ impl<E> EventQueue<E> {
     /// [`EventQueue::push`] for an event that usually comes no earlier
     /// than the last one pushed to `lane` (a packet on a link direction):
     /// it comes out in the same order as if pushed with `push`.
+    #[inline(always)]
     pub fn push_lane(&mut self, lane: u32, time: Instant, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -97,6 +98,7 @@ impl<E> EventQueue<E> {
         }
     }
 
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(Instant, E)> {
         let mut top = self.heap.peek_mut()?;
         let Reverse((time, _, slot)) = *top;
