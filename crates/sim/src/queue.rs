@@ -17,19 +17,41 @@
 //! same order.
 
 use netstep_wire::Instant;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 /// Marks a heap entry that stands for a lane's head rather than a slot.
 const LANE: u32 = 1 << 31;
 
-/// The heap orders small keys (time, insertion number, slot or lane); the
-/// events themselves wait in a slab of slots or in their lane, so a heap
-/// operation moves 24 bytes per level rather than a whole event (a packet
-/// in flight is 72).
+/// A heap entry: the event's time and insertion number packed so that
+/// one integer comparison orders them (time first, then insertion), and
+/// where the event waits (a slot, or a lane with [`LANE`] set).
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    order: u128,
+    slot: u32,
+}
+
+impl Key {
+    fn new(time: Instant, seq: u64, slot: u32) -> Key {
+        Key {
+            order: (u128::from(time.as_nanos()) << 64) | u128::from(seq),
+            slot,
+        }
+    }
+
+    fn time(self) -> Instant {
+        Instant::from_nanos((self.order >> 64) as u64)
+    }
+}
+
+/// The heap orders small keys; the events themselves wait in a slab of
+/// slots or in their lane, so a heap operation moves 24 bytes per level
+/// rather than a whole event (a packet in flight is 72). The heap is a
+/// plain binary min-heap with a replace-the-top operation, which is what a
+/// lane needs when its head leaves.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<(Instant, u64, u32)>>,
+    heap: Vec<Key>,
     slots: Vec<Option<E>>,
     free: Vec<u32>,
     lanes: Vec<VecDeque<(Instant, u64, E)>>,
@@ -40,7 +62,7 @@ pub struct EventQueue<E> {
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
             lanes: Vec::new(),
@@ -70,7 +92,7 @@ impl<E> EventQueue<E> {
         };
         debug_assert!(slot & LANE == 0, "too many events");
         self.len += 1;
-        self.heap.push(Reverse((time, seq, slot)));
+        self.heap_push(Key::new(time, seq, slot));
     }
 
     /// [`EventQueue::push`] for an event that usually comes no earlier
@@ -89,43 +111,41 @@ impl<E> EventQueue<E> {
         match q.back() {
             Some(&(last, _, _)) if time < last => self.push_slot(time, seq, event),
             _ => {
-                if q.is_empty() {
-                    self.heap.push(Reverse((time, seq, lane | LANE)));
-                }
+                let first = q.is_empty();
                 q.push_back((time, seq, event));
                 self.len += 1;
+                if first {
+                    self.heap_push(Key::new(time, seq, lane | LANE));
+                }
             }
         }
     }
 
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(Instant, E)> {
-        let mut top = self.heap.peek_mut()?;
-        let Reverse((time, _, slot)) = *top;
-        let event = if slot & LANE != 0 {
-            let q = &mut self.lanes[(slot & !LANE) as usize];
+        let top = *self.heap.first()?;
+        let event = if top.slot & LANE != 0 {
+            let q = &mut self.lanes[(top.slot & !LANE) as usize];
             let (_, _, event) = q.pop_front()?;
             match q.front() {
                 // The lane's next event takes its place at the top, and
                 // sinks to where its key belongs.
-                Some(&(t, s, _)) => *top = Reverse((t, s, slot)),
-                None => {
-                    std::collections::binary_heap::PeekMut::pop(top);
-                }
+                Some(&(t, s, _)) => self.replace_top(Key::new(t, s, top.slot)),
+                None => self.heap_pop(),
             }
             event
         } else {
-            std::collections::binary_heap::PeekMut::pop(top);
-            let event = self.slots[slot as usize].take()?;
-            self.free.push(slot);
+            self.heap_pop();
+            let event = self.slots[top.slot as usize].take()?;
+            self.free.push(top.slot);
             event
         };
         self.len -= 1;
-        Some((time, event))
+        Some((top.time(), event))
     }
 
     pub fn peek_time(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse((t, _, _))| *t)
+        self.heap.first().map(|k| k.time())
     }
 
     pub fn len(&self) -> usize {
@@ -135,11 +155,61 @@ impl<E> EventQueue<E> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    fn heap_push(&mut self, key: Key) {
+        let mut i = self.heap.len();
+        self.heap.push(key);
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.heap[parent].order <= key.order {
+                break;
+            }
+            self.heap[i] = self.heap[parent];
+            i = parent;
+        }
+        self.heap[i] = key;
+    }
+
+    /// Removes the top key.
+    fn heap_pop(&mut self) {
+        if let Some(last) = self.heap.pop()
+            && !self.heap.is_empty()
+        {
+            self.replace_top(last);
+        }
+    }
+
+    /// Puts `key` at the top in place of the current top and sinks it.
+    #[inline]
+    fn replace_top(&mut self, key: Key) {
+        let h = &mut self.heap[..];
+        let n = h.len();
+        let mut i = 0;
+        loop {
+            let left = 2 * i + 1;
+            if left >= n {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < n && h[right].order < h[left].order {
+                right
+            } else {
+                left
+            };
+            if key.order <= h[child].order {
+                break;
+            }
+            h[i] = h[child];
+            i = child;
+        }
+        h[i] = key;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Reverse;
 
     #[test]
     fn same_time_events_come_out_in_insertion_order() {
@@ -167,7 +237,7 @@ mod tests {
         };
         for _ in 0..200 {
             let mut q = EventQueue::default();
-            let mut plain = BinaryHeap::new();
+            let mut plain = std::collections::BinaryHeap::new();
             let mut seq = 0u64;
             let mut now = 0u64;
             let mut lane_last = [0u64; 3];
