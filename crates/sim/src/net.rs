@@ -525,7 +525,18 @@ impl Network {
     }
 
     /// A host's own segment: apply scenario faults, then route it.
-    fn originate(&mut self, node: u32, mut packet: Packet, seg: u32) {
+    #[inline(always)]
+    fn originate(&mut self, node: u32, packet: Packet, seg: u32) {
+        // Most runs have no faults: no loop, no fault state to thread.
+        if self.faults.is_empty() {
+            self.forward(node, node, packet, seg, Duration::ZERO);
+        } else {
+            self.originate_with_faults(node, packet, seg);
+        }
+    }
+
+    /// [`Network::originate`] when the scenario has faults.
+    fn originate_with_faults(&mut self, node: u32, mut packet: Packet, seg: u32) {
         let mut extra = Duration::ZERO;
         let mut duplicate = false;
         for (fault, seen, acted) in &mut self.faults {
