@@ -43,7 +43,9 @@ pub trait HostStack {
     fn next_wakeup(&self) -> Option<Instant>;
     /// True while the host has work that should keep the run going
     /// (applications still running, connections not yet closed). Sockets
-    /// in TIME-WAIT and listeners do not count.
+    /// in TIME-WAIT and listeners do not count. The answer must depend only
+    /// on the host's own state: the network asks after some later event,
+    /// not right after each callback.
     fn busy(&self) -> bool;
 }
 
