@@ -58,14 +58,22 @@ impl LinkDir {
 
     /// Time to put `len` bytes on the wire at this link's rate.
     pub fn serialisation(&self, len: usize) -> Duration {
+        let rate = self.params.bits_per_sec.max(1);
+        // Bits times 10^9 fit 64 bits for any packet (up to 2.3 GB), and a
+        // 64-bit division is far cheaper than the 128-bit one that the
+        // general case needs.
+        if let Some(bits) = (len as u64).checked_mul(8 * 1_000_000_000) {
+            return Duration::from_nanos(bits.div_ceil(rate));
+        }
         let bits = (len as u128) * 8 * 1_000_000_000;
-        let ns = bits.div_ceil(u128::from(self.params.bits_per_sec.max(1)));
+        let ns = bits.div_ceil(u128::from(rate));
         Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
     }
 
     /// Offers a packet of `len` bytes at `now` and decides its fate. The
     /// random draws happen in a fixed order (loss, corruption, duplication,
     /// reordering), each only when its probability is non-zero.
+    #[inline(always)]
     pub fn offer(&mut self, now: Instant, len: usize, extra_delay: Duration) -> Offer {
         while self.in_queue.front().is_some_and(|&t| t <= now) {
             self.in_queue.pop_front();
@@ -74,23 +82,25 @@ impl LinkDir {
             return Offer::QueueFull;
         }
         let start = self.busy_until.max(now);
-        let done = start + self.serialisation(len);
+        let ser = self.serialisation(len);
+        let done = start + ser;
         self.busy_until = done;
         self.in_queue.push_back(done);
-        let p = self.params;
-        if chance(&mut self.rng, p.loss) {
+        // Borrowed, not copied: the settings are read a field at a time.
+        let LinkDir { params: p, rng, .. } = self;
+        if chance(rng, p.loss) {
             return Offer::Lost { at: done };
         }
-        let corrupt_bit = chance(&mut self.rng, p.corrupt)
-            .then(|| (self.rng.next_u64() % (len as u64 * 8).max(1)) as u32);
-        let duplicate = chance(&mut self.rng, p.duplicate);
+        let corrupt_bit =
+            chance(rng, p.corrupt).then(|| (rng.next_u64() % (len as u64 * 8).max(1)) as u32);
+        let duplicate = chance(rng, p.duplicate);
         let mut at = done + p.delay + extra_delay;
-        if chance(&mut self.rng, p.reorder) {
+        if chance(rng, p.reorder) {
             at += p.reorder_delay;
         }
         let duplicate_at = duplicate.then(|| {
             // The copy follows the original on the wire.
-            let d = self.busy_until + self.serialisation(len);
+            let d = self.busy_until + ser;
             self.busy_until = d;
             d + p.delay + extra_delay
         });
@@ -130,6 +140,25 @@ mod tests {
         match l.offer(t0, 1500, Duration::ZERO) {
             Offer::Arrives { at, .. } => assert_eq!(at - t0, Duration::from_micros(340)),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn serialisation_matches_the_128_bit_formula() {
+        for bps in [1, 7, 56_000, 1_000_000_000, 10_000_000_000, u64::MAX] {
+            let l = link(LinkParams {
+                bits_per_sec: bps,
+                ..LinkParams::default()
+            });
+            for len in [0usize, 1, 40, 1500, 65535, 3_000_000_000, usize::MAX] {
+                let bits = (len as u128) * 8 * 1_000_000_000;
+                let ns = u64::try_from(bits.div_ceil(u128::from(bps))).unwrap_or(u64::MAX);
+                assert_eq!(
+                    l.serialisation(len),
+                    Duration::from_nanos(ns),
+                    "{bps} {len}"
+                );
+            }
         }
     }
 

@@ -43,7 +43,9 @@ pub trait HostStack {
     fn next_wakeup(&self) -> Option<Instant>;
     /// True while the host has work that should keep the run going
     /// (applications still running, connections not yet closed). Sockets
-    /// in TIME-WAIT and listeners do not count.
+    /// in TIME-WAIT and listeners do not count. The answer must depend only
+    /// on the host's own state: the network asks after some later event,
+    /// not right after each callback.
     fn busy(&self) -> bool;
 }
 
@@ -162,6 +164,13 @@ struct Node {
     wake_scheduled: Option<Instant>,
 }
 
+/// A cached route: packets for `dst` leave on `hop`.
+#[derive(Debug, Clone, Copy)]
+struct RouteHit {
+    dst: Ipv4Addr,
+    hop: (u32, u8),
+}
+
 #[derive(Debug)]
 struct Link {
     ends: [u32; 2],
@@ -278,15 +287,23 @@ impl NetworkBuilder {
             nodes: self.nodes,
             links: self.links,
             routes,
-            addr_owner: self.addr_owner,
+            // The map iterates in address order: sorted for binary search.
+            addr_owner: self
+                .addr_owner
+                .iter()
+                .map(|(a, &n)| (u32::from(*a), n))
+                .collect(),
+            route_cache: vec![None; busy.len()],
             rec: self.rec,
             faults: self.faults.into_iter().map(|f| (f, 0, 0)).collect(),
             pool: Vec::new(),
             out: Vec::new(),
             started: false,
             in_flight: 0,
+            busy_stale: busy.clone(),
             busy,
             busy_hosts: 0,
+            stale: Vec::new(),
         }
     }
 }
@@ -299,7 +316,12 @@ pub struct Network {
     nodes: Vec<Node>,
     links: Vec<Link>,
     routes: Routes,
-    addr_owner: BTreeMap<Ipv4Addr, u32>,
+    /// Each address and the node that owns it, sorted by address.
+    addr_owner: Vec<(u32, u32)>,
+    /// Per node, the last destination address it sent toward, with that
+    /// address's owner and the next hop: both fixed once the network is
+    /// built, and a host usually talks to one peer at a time.
+    route_cache: Vec<Option<RouteHit>>,
     rec: Recorder,
     /// Each fault with how many segments it has matched and acted on.
     faults: Vec<(Fault, u32, u32)>,
@@ -307,11 +329,18 @@ pub struct Network {
     out: Vec<Outgoing>,
     started: bool,
     in_flight: usize,
-    /// Each host's [`HostStack::busy`] as of its last callback, and how
+    /// Each host's [`HostStack::busy`] as of the last refresh, and how
     /// many are busy: asking every host after every event would make a run
     /// with N hosts O(N) per event.
     busy: Vec<bool>,
     busy_hosts: usize,
+    /// Per node: whether it is in `stale`.
+    busy_stale: Vec<bool>,
+    /// Hosts that had a callback since their flag was last refreshed.
+    /// Flags are only read when no packet is in flight, so they are
+    /// refreshed then, not after every callback: a host's state (and so
+    /// its answer) does not change between its callbacks.
+    stale: Vec<u32>,
 }
 
 /// Bounds that stop a run.
@@ -356,7 +385,7 @@ impl Network {
         }
         let mut events = 0u64;
         loop {
-            if self.in_flight == 0 && !self.any_busy() {
+            if self.in_flight == 0 && !self.refresh_busy() {
                 debug_assert!(!self.any_busy_scan(), "a host's busy flag is stale");
                 return EndReason::Quiescent;
             }
@@ -405,11 +434,27 @@ impl Network {
         }
     }
 
-    fn any_busy(&self) -> bool {
+    /// Refreshes the busy flags of the hosts called back since the last
+    /// refresh, and says whether any host is busy.
+    fn refresh_busy(&mut self) -> bool {
+        let mut stale = std::mem::take(&mut self.stale);
+        for node in stale.drain(..) {
+            self.update_busy(node);
+        }
+        self.stale = stale;
         self.busy_hosts > 0
     }
 
-    /// Whether some host is busy, asking each: [`Network::any_busy`]
+    /// Notes that `node` had a callback: its busy flag may be stale.
+    fn mark_stale(&mut self, node: u32) {
+        let flag = &mut self.busy_stale[node as usize];
+        if !*flag {
+            *flag = true;
+            self.stale.push(node);
+        }
+    }
+
+    /// Whether some host is busy, asking each: [`Network::refresh_busy`]
     /// without the bookkeeping, to check it in debug builds.
     fn any_busy_scan(&self) -> bool {
         self.nodes.iter().any(|n| match &n.kind {
@@ -444,13 +489,14 @@ impl Network {
             self.originate(node, o.packet, o.seg);
         }
         self.out = out;
-        self.update_busy(node);
+        self.mark_stale(node);
         self.schedule_wake(node);
     }
 
     /// Refreshes `node`'s busy flag after a callback (only callbacks
     /// change what a host is doing).
     fn update_busy(&mut self, node: u32) {
+        self.busy_stale[node as usize] = false;
         let NodeKind::Host(h) = &self.nodes[node as usize].kind else {
             return;
         };
@@ -481,7 +527,18 @@ impl Network {
     }
 
     /// A host's own segment: apply scenario faults, then route it.
-    fn originate(&mut self, node: u32, mut packet: Packet, seg: u32) {
+    #[inline(always)]
+    fn originate(&mut self, node: u32, packet: Packet, seg: u32) {
+        // Most runs have no faults: no loop, no fault state to thread.
+        if self.faults.is_empty() {
+            self.forward(node, node, packet, seg, Duration::ZERO);
+        } else {
+            self.originate_with_faults(node, packet, seg);
+        }
+    }
+
+    /// [`Network::originate`] when the scenario has faults.
+    fn originate_with_faults(&mut self, node: u32, mut packet: Packet, seg: u32) {
         let mut extra = Duration::ZERO;
         let mut duplicate = false;
         for (fault, seen, acted) in &mut self.faults {
@@ -548,14 +605,12 @@ impl Network {
         let now = self.now;
         let b = &packet.bytes;
         let dst = Ipv4Addr::new(b[16], b[17], b[18], b[19]);
-        let Some(&owner) = self.addr_owner.get(&dst) else {
+        let Some((link, dir)) = self.route(node, dst) else {
             self.drop(seg, node, DropReason::NoRoute, packet);
             return;
         };
-        let Some((link, dir)) = self.routes.next_hop(node, owner) else {
-            self.drop(seg, node, DropReason::NoRoute, packet);
-            return;
-        };
+        // Packets on one link direction mostly arrive in the order sent.
+        let lane = link * 2 + u32::from(dir);
         let l = &mut self.links[link as usize];
         let to = l.ends[1 - usize::from(dir)];
         match l.dirs[usize::from(dir)].offer(now, packet.bytes.len(), extra) {
@@ -580,7 +635,8 @@ impl Network {
                     let copy = self.rec.duplicate(seg);
                     let p2 = self.copy(&packet);
                     self.in_flight += 1;
-                    self.queue.push(
+                    self.queue.push_lane(
+                        lane,
                         dup_at,
                         Ev::Arrive {
                             node: to,
@@ -592,7 +648,8 @@ impl Network {
                     );
                 }
                 self.in_flight += 1;
-                self.queue.push(
+                self.queue.push_lane(
+                    lane,
                     at,
                     Ev::Arrive {
                         node: to,
@@ -604,6 +661,33 @@ impl Network {
                 );
             }
         }
+    }
+
+    /// The node that owns address `a`.
+    fn owner(&self, a: Ipv4Addr) -> Option<u32> {
+        let a = u32::from(a);
+        self.addr_owner
+            .binary_search_by_key(&a, |&(addr, _)| addr)
+            .ok()
+            .map(|i| self.addr_owner[i].1)
+    }
+
+    /// The next hop from `node` toward the owner of `dst`; `None` when no
+    /// node owns it, or it is `node`'s own, or unreachable.
+    fn route(&mut self, node: u32, dst: Ipv4Addr) -> Option<(u32, u8)> {
+        if let Some(hit) = self.route_cache[node as usize]
+            && hit.dst == dst
+        {
+            debug_assert_eq!(
+                Some(hit.hop),
+                self.owner(dst).and_then(|o| self.routes.next_hop(node, o))
+            );
+            return Some(hit.hop);
+        }
+        let owner = self.owner(dst)?;
+        let hop = self.routes.next_hop(node, owner)?;
+        self.route_cache[node as usize] = Some(RouteHit { dst, hop });
+        Some(hop)
     }
 
     fn drop(&mut self, seg: u32, node: u32, reason: DropReason, packet: Packet) {
@@ -666,14 +750,12 @@ impl Network {
                 } else {
                     netstep_wire::parse_ipv4_tcp(&packet.bytes, true)
                 };
-                let (ip, tcp) = match parsed {
-                    Ok(p) => p,
-                    Err(_) => {
-                        self.drop(seg, node, DropReason::Corrupted, packet);
-                        return;
-                    }
+                // Read in place: the headers are not copied out of the result.
+                let Ok((ip, tcp)) = &parsed else {
+                    self.drop(seg, node, DropReason::Corrupted, packet);
+                    return;
                 };
-                if self.addr_owner.get(&ip.dst) != Some(&node) {
+                if self.owner(ip.dst) != Some(node) {
                     self.drop(seg, node, DropReason::NotForUs, packet);
                     return;
                 }
@@ -693,13 +775,13 @@ impl Network {
                     out: &mut self.out,
                     pool: &mut self.pool,
                 };
-                host.on_packet(now, &ip, &tcp, seg, &mut cx);
+                host.on_packet(now, ip, tcp, seg, &mut cx);
                 let mut out = std::mem::take(&mut self.out);
                 for o in out.drain(..) {
                     self.originate(node, o.packet, o.seg);
                 }
                 self.out = out;
-                self.update_busy(node);
+                self.mark_stale(node);
                 self.schedule_wake(node);
                 self.pool.push(packet.bytes);
             }

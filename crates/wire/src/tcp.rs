@@ -988,27 +988,70 @@ pub fn emit_ipv4_tcp_offload(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> us
 }
 
 /// [`emit_ipv4_tcp_offload`] into a vector, replacing its contents: the
-/// headers are written over zeros, the payload is appended as it is, so
-/// the payload bytes are written once (no zeroing first). Returns the
-/// packet's length, or 0 (and an empty vector) if it does not fit IPv4.
+/// headers are built in a stack array and appended, then the payload, so
+/// every byte is written once (no zeroing first). Returns the packet's
+/// length, or 0 (and an empty vector) if it does not fit IPv4.
+///
+/// This is the simulator's per-segment emit, so it writes the fixed
+/// header fields directly rather than through [`Ipv4Repr::emit`] and
+/// [`TcpRepr::emit`]; the bytes are the same (the tests compare the two),
+/// and options are emitted by [`TcpOptions::emit`] only when there are
+/// some.
 pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>) -> usize {
     out.clear();
-    let tcp_len = tcp.buffer_len();
+    let o = &tcp.options;
+    // Most segments carry no options: skip the option arithmetic then.
+    let no_options = o.mss.is_none()
+        && o.window_scale.is_none()
+        && !o.sack_permitted
+        && o.timestamps.is_none()
+        && o.sack_blocks == [None; 3];
+    let opt_len = if no_options { 0 } else { o.wire_len() };
+    let tcp_header_len = HEADER_LEN + opt_len;
+    let tcp_len = tcp_header_len + tcp.payload.len();
     if tcp_len > Ipv4Repr::MAX_PAYLOAD_LEN {
         return 0;
     }
-    let ip = Ipv4Repr {
-        protocol: ipv4::protocol::TCP,
-        payload_len: tcp_len,
-        ..*ip
-    };
-    let headers = Ipv4Repr::HEADER_LEN + tcp.header_len();
-    out.resize(headers, 0);
+    let total = Ipv4Repr::HEADER_LEN + tcp_len;
+    // IPv4 (RFC 791 3.1): version 4, IHL 5, no options.
+    let mut h = [0u8; Ipv4Repr::HEADER_LEN];
+    h[0] = 0x45;
+    h[1] = ip.tos;
+    h[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+    h[4..6].copy_from_slice(&ip.ident.to_be_bytes());
+    h[6] = if ip.dont_frag { 0x40 } else { 0 };
+    h[8] = ip.ttl;
+    h[9] = ipv4::protocol::TCP;
+    h[12..16].copy_from_slice(&ip.src.octets());
+    h[16..20].copy_from_slice(&ip.dst.octets());
+    let csum = !checksum::header20(&h);
+    h[10..12].copy_from_slice(&csum.to_be_bytes());
+    // TCP (RFC 9293 3.1), checksum left zero for the offload.
+    let mut t = [0u8; HEADER_LEN];
+    t[0..2].copy_from_slice(&tcp.src_port.to_be_bytes());
+    t[2..4].copy_from_slice(&tcp.dst_port.to_be_bytes());
+    t[4..8].copy_from_slice(&tcp.seq_number.0.to_be_bytes());
+    t[8..12].copy_from_slice(&tcp.ack_number.unwrap_or_default().0.to_be_bytes());
+    t[field::DATA_OFF] = ((tcp_header_len / 4) as u8) << 4;
+    t[field::FLAGS] = tcp.wire_flags().0;
+    t[14..16].copy_from_slice(&tcp.window.to_be_bytes());
+    t[18..20].copy_from_slice(&tcp.urgent.to_be_bytes());
+    out.reserve(total);
+    out.extend_from_slice(&h);
+    out.extend_from_slice(&t);
+    if !no_options {
+        let mut opts = [0u8; MAX_OPTIONS_LEN];
+        // Cannot fail: the buffer holds the most options a header can.
+        let n = o.emit(&mut opts).unwrap_or(0);
+        debug_assert_eq!(n, opt_len);
+        out.extend_from_slice(&opts[..opt_len]);
+    }
     out.extend_from_slice(tcp.payload);
-    let (header, segment) = out.split_at_mut(Ipv4Repr::HEADER_LEN);
-    ip.emit(&mut Ipv4Packet::new_unchecked(header));
-    tcp.emit_header_without_checksum(&mut TcpPacket::new_unchecked(segment));
-    out.len()
+    debug_assert!({
+        let mut reference = vec![0u8; total];
+        emit_ipv4_tcp_offload(ip, tcp, &mut reference) == total && reference[..] == out[..]
+    });
+    total
 }
 
 /// Computes and writes the TCP checksum of a whole IPv4 packet carrying
@@ -1030,7 +1073,93 @@ pub fn fill_tcp_checksum(packet: &mut [u8]) {
 /// [`parse_ipv4_tcp`] for a packet emitted by [`emit_ipv4_tcp_offload`]
 /// and not touched since: the IPv4 header checksum is verified, the TCP
 /// checksum (not yet filled) is not.
+///
+/// The simulator reads every packet it delivers through here, so the
+/// common shape (no IPv4 options, a well-formed TCP header) is read with
+/// one bounds check and fixed offsets; anything else, and every error,
+/// goes through the general parser ([`parse_ipv4_tcp_offloaded_general`]),
+/// which the fast path agrees with (see the tests).
 pub fn parse_ipv4_tcp_offloaded(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
+    parse_fast_or(buf, parse_ipv4_tcp_offloaded_general)
+}
+
+/// What the IPv4+TCP parsers return.
+type Parsed<'a> = Result<(Ipv4Repr, TcpRepr<'a>), WireError>;
+
+/// The fast path of [`parse_ipv4_tcp_offloaded`], handing the packet to
+/// `general` when it is not of the common shape or is malformed (its
+/// options included). One result type throughout, so that the result is
+/// built in place rather than copied from an `Option`.
+#[inline]
+fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Parsed<'a> {
+    const IP: usize = Ipv4Repr::HEADER_LEN;
+    let Some(h) = buf.first_chunk::<{ IP + HEADER_LEN }>() else {
+        return general(buf);
+    };
+    let total = usize::from(u16::from_be_bytes([h[2], h[3]]));
+    let flg_off = u16::from_be_bytes([h[6], h[7]]);
+    let t = &h[IP..];
+    let tcp_header_len = usize::from(t[field::DATA_OFF] >> 4) * 4;
+    // Version 4 and IHL 5 (RFC 791 3.1); the total length covers both
+    // headers and fits the buffer; not a fragment (MF clear, offset 0);
+    // TCP; the data offset within the segment (RFC 9293 3.1).
+    if h[0] != 0x45
+        || total > buf.len()
+        || flg_off & 0x3fff != 0
+        || h[9] != ipv4::protocol::TCP
+        || tcp_header_len < HEADER_LEN
+        || IP + tcp_header_len > total
+    {
+        return general(buf);
+    }
+    let Some(ip_header) = h.first_chunk::<IP>() else {
+        return general(buf);
+    };
+    if checksum::header20(ip_header) != 0xffff {
+        return general(buf);
+    }
+    let segment = &buf[IP..total];
+    let options = if tcp_header_len == HEADER_LEN {
+        TcpOptions::NONE
+    } else {
+        match TcpOptions::parse(&segment[HEADER_LEN..tcp_header_len], field::OPTIONS) {
+            Ok(o) => o,
+            Err(_) => return general(buf),
+        }
+    };
+    let be16 = |i: usize| u16::from_be_bytes([t[i], t[i + 1]]);
+    let be32 = |i: usize| u32::from_be_bytes([t[i], t[i + 1], t[i + 2], t[i + 3]]);
+    let flags = TcpFlags(t[field::FLAGS]);
+    let ip = Ipv4Repr {
+        src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
+        dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
+        protocol: ipv4::protocol::TCP,
+        ttl: h[8],
+        ident: u16::from_be_bytes([h[4], h[5]]),
+        dont_frag: flg_off & 0x4000 != 0,
+        tos: h[1],
+        payload_len: total - IP,
+    };
+    let tcp = TcpRepr {
+        src_port: be16(0),
+        dst_port: be16(2),
+        seq_number: SeqNumber(be32(4)),
+        // RFC 9293 3.1: the acknowledgment field is significant only when
+        // ACK is set.
+        ack_number: flags.ack().then(|| SeqNumber(be32(8))),
+        flags: TcpFlags(flags.0 & !TcpFlags::ACK.0),
+        window: be16(14),
+        urgent: be16(18),
+        options,
+        payload: &segment[tcp_header_len..],
+    };
+    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), Ok((ip, tcp)));
+    Ok((ip, tcp))
+}
+
+/// [`parse_ipv4_tcp_offloaded`] through the general parsers: any IPv4
+/// header, the error for any malformed packet.
+fn parse_ipv4_tcp_offloaded_general(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
     let ip_packet = Ipv4Packet::new_unchecked(buf);
     let ip = Ipv4Repr::parse_with(&ip_packet, true)?;
     if ip.protocol != ipv4::protocol::TCP {
@@ -1081,6 +1210,85 @@ mod tests {
         fill_tcp_checksum(&mut lazy[..n]);
         assert_eq!(lazy[..n], eager[..n]);
         assert!(parse_ipv4_tcp(&lazy[..n], true).is_ok());
+    }
+
+    /// The direct emit and the fast parse agree with the general code for
+    /// headers with and without options, and every damaged or cut copy
+    /// parses (or fails) exactly as the general parser says.
+    #[test]
+    fn fast_emit_and_parse_agree_with_the_general_code() {
+        const FELL_BACK: WireError = WireError::NotTcp {
+            offset: usize::MAX,
+            protocol: 0,
+        };
+        let payload: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        let option_sets = [
+            TcpOptions::NONE,
+            syn_tcp().options,
+            TcpOptions {
+                window_scale: Some(7),
+                timestamps: Some((1, 0xdead_beef)),
+                ..TcpOptions::NONE
+            },
+            TcpOptions {
+                sack_blocks: [
+                    Some((SeqNumber(10), SeqNumber(20))),
+                    None,
+                    Some((SeqNumber(30), SeqNumber(40))),
+                ],
+                timestamps: Some((5, 6)),
+                ..TcpOptions::NONE
+            },
+        ];
+        let mut x: u64 = 12345;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for (k, options) in option_sets.into_iter().enumerate() {
+            for (ack, len, df, tos) in [
+                (None, 0, true, 0),
+                (Some(SeqNumber(99)), 300, false, 0xb8),
+                (Some(SeqNumber(u32::MAX)), 1, true, 1),
+            ] {
+                let tcp = TcpRepr {
+                    ack_number: ack,
+                    flags: TcpFlags::PSH | TcpFlags::FIN,
+                    urgent: 3,
+                    options,
+                    payload: &payload[..len],
+                    ..syn_tcp()
+                };
+                let ip = Ipv4Repr {
+                    dont_frag: df,
+                    tos,
+                    ttl: 64,
+                    ..syn_ip()
+                };
+                let mut reference = vec![0u8; 2000];
+                let n = emit_ipv4_tcp_offload(&ip, &tcp, &mut reference);
+                let mut v = vec![0x5au8; 7];
+                assert_eq!(emit_ipv4_tcp_offload_vec(&ip, &tcp, &mut v), n);
+                assert_eq!(v[..], reference[..n], "options {k}");
+                let general = parse_ipv4_tcp_offloaded_general(&v);
+                assert!(general.is_ok());
+                assert_eq!(parse_fast_or(&v, |_| Err(FELL_BACK)), general);
+                for _ in 0..300 {
+                    let mut bad = v.clone();
+                    let i = rnd() as usize % bad.len();
+                    bad[i] ^= 1 << (rnd() % 8);
+                    bad.truncate(bad.len() - rnd() as usize % 3);
+                    let general = parse_ipv4_tcp_offloaded_general(&bad);
+                    match parse_fast_or(&bad, |_| Err(FELL_BACK)) {
+                        Err(FELL_BACK) => assert!(general.is_err(), "{bad:?}"),
+                        fast => assert_eq!(fast, general, "{bad:?}"),
+                    }
+                    assert_eq!(parse_ipv4_tcp_offloaded(&bad), general);
+                }
+            }
+        }
     }
 
     const CLIENT: Ipv4Addr = Ipv4Addr::new(192, 168, 120, 168);

@@ -82,9 +82,11 @@ impl Duration {
     pub const fn saturating_sub(self, other: Duration) -> Duration {
         Duration(self.0.saturating_sub(other.0))
     }
+    #[inline]
     pub fn min(self, other: Duration) -> Duration {
         Duration(self.0.min(other.0))
     }
+    #[inline]
     pub fn max(self, other: Duration) -> Duration {
         Duration(self.0.max(other.0))
     }
