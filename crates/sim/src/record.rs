@@ -479,7 +479,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 for _ in 0..x % 5 {
                     if want.pop_front().is_some() {
                         q.pop_front();

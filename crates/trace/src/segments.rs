@@ -370,8 +370,9 @@ impl Segments {
         self.scratch = Vec::new();
     }
 
-    /// Heap bytes the store uses: encoded blocks, their offsets, and the
-    /// blocks not yet encoded (as `Segment` values).
+    /// Heap bytes the store uses: encoded blocks, their offsets, the flow
+    /// table, the blocks not yet encoded (as `Segment` values) and, until
+    /// [`Segments::shrink_to_fit`], the storage kept for the next blocks.
     pub fn heap_bytes(&self) -> usize {
         self.flows.heap_bytes()
             + self.bytes.capacity()
