@@ -390,10 +390,12 @@ impl Conn {
         self.tx.release();
     }
 
+    #[inline]
     fn rcv_wnd(&self) -> usize {
         ahead(self.rcv_adv, self.rcv_nxt)
     }
 
+    #[inline]
     fn data_end(&self) -> SeqNumber {
         self.tx_seq + self.tx.len()
     }
@@ -403,6 +405,7 @@ impl Conn {
     }
 
     /// Bytes queued but not yet sent (from SND.NXT).
+    #[inline]
     fn unsent(&self) -> usize {
         ahead(self.data_end(), self.snd_nxt.max(self.tx_seq))
     }
@@ -434,6 +437,7 @@ impl Conn {
         // (`[..].into_iter().flatten().min()`) was 5% of a bulk transfer's
         // time, and a `match` on pairs of options still cost ~40
         // instructions on every segment. `None` counts as `u64::MAX`.
+        #[inline(always)]
         fn key(t: Option<Instant>) -> u64 {
             t.map_or(u64::MAX, Instant::as_nanos)
         }
@@ -1611,6 +1615,7 @@ impl Conn {
     }
 
     /// Whether [`Conn::data_plan`] would send data now.
+    #[inline]
     fn would_send_data(&self) -> bool {
         let unsent = self.unsent();
         if unsent == 0 || self.snd_nxt < self.tx_seq {
@@ -1992,6 +1997,7 @@ impl Conn {
         ))
     }
 
+    #[inline]
     fn usable_window(&self) -> usize {
         let limit = self.snd_una + self.snd_wnd.min(self.cwnd).min(i32::MAX as u32) as usize;
         ahead(limit, self.snd_nxt)
@@ -1999,6 +2005,7 @@ impl Conn {
 
     /// How much new data to send now, or 0 to wait: sender-side SWS
     /// avoidance (RFC 9293 3.8.6.2.1) with Nagle (RFC 896, RFC 9293 3.7.4).
+    #[inline]
     fn sendable_len(&self, unsent: usize, usable: usize) -> usize {
         let idle = self.snd_max == self.snd_una;
         let m = unsent.min(usable);
@@ -2147,6 +2154,7 @@ impl Conn {
 /// Bytes from `from` forward to `to`, or 0 if `to` is not after `from`:
 /// `if to > from { to - from } else { 0 }` without the subtraction's
 /// check (the hot helpers below run several times a segment).
+#[inline]
 fn ahead(to: SeqNumber, from: SeqNumber) -> usize {
     to.distance(from).max(0) as usize
 }
