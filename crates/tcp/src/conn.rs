@@ -39,7 +39,12 @@ pub(crate) struct Plan {
     pub ack: Option<SeqNumber>,
     pub flags: TcpFlags,
     pub window: u16,
-    pub options: TcpOptions,
+    /// The timestamps option (TSval, TSecr), the only option a segment
+    /// other than a SYN carries. A SYN's options come from
+    /// [`Conn::syn_options`] when the segment is built: they depend on
+    /// nothing `dispatch` or the bookkeeping after it changes, and keeping
+    /// a whole `TcpOptions` here made every copy of a plan twice as large.
+    pub ts: Option<(u32, u32)>,
     /// Offset of the payload in the send buffer.
     pub payload_offset: usize,
     pub payload_len: usize,
@@ -385,10 +390,12 @@ impl Conn {
         self.tx.release();
     }
 
+    #[inline]
     fn rcv_wnd(&self) -> usize {
         ahead(self.rcv_adv, self.rcv_nxt)
     }
 
+    #[inline]
     fn data_end(&self) -> SeqNumber {
         self.tx_seq + self.tx.len()
     }
@@ -398,6 +405,7 @@ impl Conn {
     }
 
     /// Bytes queued but not yet sent (from SND.NXT).
+    #[inline]
     fn unsent(&self) -> usize {
         ahead(self.data_end(), self.snd_nxt.max(self.tx_seq))
     }
@@ -408,6 +416,7 @@ impl Conn {
         ((now.as_nanos() / 1_000_000) as u32).wrapping_add(self.ts_offset)
     }
 
+    #[inline]
     pub(crate) fn vars(&self) -> ConnVars {
         ConnVars {
             snd_una: self.snd_una,
@@ -422,11 +431,13 @@ impl Conn {
         }
     }
 
+    #[inline]
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         // Written out, branch-free: the iterator form
         // (`[..].into_iter().flatten().min()`) was 5% of a bulk transfer's
         // time, and a `match` on pairs of options still cost ~40
         // instructions on every segment. `None` counts as `u64::MAX`.
+        #[inline(always)]
         fn key(t: Option<Instant>) -> u64 {
             t.map_or(u64::MAX, Instant::as_nanos)
         }
@@ -523,7 +534,7 @@ impl Conn {
             .max(MIN_MSS);
     }
 
-    fn syn_options(&self, now: Instant, prof: &Profile, synack: bool) -> TcpOptions {
+    pub(crate) fn syn_options(&self, now: Instant, prof: &Profile, synack: bool) -> TcpOptions {
         let mut o = TcpOptions::NONE;
         o.mss = Some(prof.mss);
         if synack {
@@ -545,12 +556,10 @@ impl Conn {
         o
     }
 
-    fn seg_options(&self, now: Instant) -> TcpOptions {
-        let mut o = TcpOptions::NONE;
-        if self.ts_enabled {
-            o.timestamps = Some((self.tsval(now), self.ts_recent));
-        }
-        o
+    /// The options of a segment other than a SYN: timestamps, when
+    /// negotiated (RFC 7323 3.2: on every segment).
+    fn seg_ts(&self, now: Instant) -> Option<(u32, u32)> {
+        self.ts_enabled.then(|| (self.tsval(now), self.ts_recent))
     }
 
     /// The window of a SYN or SYN-ACK: free buffer up to 65535 (never
@@ -1542,6 +1551,7 @@ impl Conn {
     /// Keeps the retransmission and persist timers consistent with what is
     /// in flight (RFC 6298 5.1-5.3, RFC 9293 3.8.6.1). Called after every
     /// change.
+    #[inline]
     pub(crate) fn update_timers(&mut self, now: Instant, prof: &Profile) {
         self.timers_stale = false;
         if !matches!(
@@ -1605,6 +1615,7 @@ impl Conn {
     }
 
     /// Whether [`Conn::data_plan`] would send data now.
+    #[inline]
     fn would_send_data(&self) -> bool {
         let unsent = self.unsent();
         if unsent == 0 || self.snd_nxt < self.tx_seq {
@@ -1642,6 +1653,7 @@ impl Conn {
         }
     }
 
+    #[inline]
     pub(crate) fn send_capacity(&self) -> usize {
         self.tx.free()
     }
@@ -1667,6 +1679,7 @@ impl Conn {
         self.after_recv(n)
     }
 
+    #[inline]
     fn after_recv(&mut self, n: usize) -> Result<usize, TcpError> {
         self.readable_signalled = false;
         if self.asm.is_empty() {
@@ -1691,6 +1704,7 @@ impl Conn {
         Ok(n)
     }
 
+    #[inline]
     pub(crate) fn recv_available(&self) -> usize {
         self.rx.len()
     }
@@ -1790,6 +1804,7 @@ impl Conn {
     /// not queue the connection (nor call it again after a segment): a
     /// `dispatch` that finds nothing was two of them per segment of a bulk
     /// transfer. True is allowed to be wrong (dispatch then finds nothing).
+    #[inline]
     pub(crate) fn may_send(&self) -> bool {
         // `dispatch` takes or clears each of these.
         if self.pending_rst.is_some()
@@ -1813,6 +1828,7 @@ impl Conn {
 
     /// Whether [`Conn::data_plan`] would return a segment now: its own
     /// tests, without its side effects.
+    #[inline]
     fn data_plan_ready(&self) -> bool {
         if self.tx.is_empty() && !self.fin_queued {
             // Nothing queued, no FIN: `unsent` is 0 and there is no FIN.
@@ -1835,6 +1851,7 @@ impl Conn {
         }
     }
 
+    #[inline]
     pub(crate) fn dispatch(&mut self, now: Instant, prof: &Profile) -> Option<Plan> {
         if let Some(r) = self.pending_rst.take() {
             return Some(Plan {
@@ -1842,7 +1859,7 @@ impl Conn {
                 ack: r.ack,
                 flags: TcpFlags::RST,
                 window: 0,
-                options: TcpOptions::NONE,
+                ts: None,
                 payload_offset: 0,
                 payload_len: 0,
                 cause: TxCause::Rst(r.reason),
@@ -1891,14 +1908,14 @@ impl Conn {
         self.force_send = false;
         let cause = self.ack_due.take()?;
         let window = self.advertise();
-        let options = self.seg_options(now);
+        let ts = self.seg_ts(now);
         self.on_ack_sent();
         Some(Plan {
             seq: self.snd_max,
             ack: Some(self.rcv_nxt),
             flags: TcpFlags::NONE,
             window,
-            options,
+            ts,
             payload_offset: 0,
             payload_len: 0,
             cause,
@@ -1939,7 +1956,7 @@ impl Conn {
             ack,
             flags: TcpFlags::SYN,
             window,
-            options: self.syn_options(now, prof, synack),
+            ts: None,
             payload_offset: 0,
             payload_len: 0,
             cause: if synack {
@@ -1980,6 +1997,7 @@ impl Conn {
         ))
     }
 
+    #[inline]
     fn usable_window(&self) -> usize {
         let limit = self.snd_una + self.snd_wnd.min(self.cwnd).min(i32::MAX as u32) as usize;
         ahead(limit, self.snd_nxt)
@@ -1987,6 +2005,7 @@ impl Conn {
 
     /// How much new data to send now, or 0 to wait: sender-side SWS
     /// avoidance (RFC 9293 3.8.6.2.1) with Nagle (RFC 896, RFC 9293 3.7.4).
+    #[inline]
     fn sendable_len(&self, unsent: usize, usable: usize) -> usize {
         let idle = self.snd_max == self.snd_una;
         let m = unsent.min(usable);
@@ -2017,6 +2036,7 @@ impl Conn {
 
     /// New data (and FIN) from SND.NXT; after a timeout, the go-back-N
     /// resend of what was sent before.
+    #[inline]
     fn data_plan(&mut self, now: Instant) -> Option<Plan> {
         let s = self.snd_nxt;
         if s < self.tx_seq {
@@ -2069,6 +2089,7 @@ impl Conn {
     }
 
     /// A segment of `len` bytes from `s` (plus FIN), carrying the ACK.
+    #[inline]
     fn segment_plan(
         &mut self,
         now: Instant,
@@ -2105,14 +2126,14 @@ impl Conn {
             flags |= TcpFlags::FIN;
         }
         let window = self.advertise();
-        let options = self.seg_options(now);
+        let ts = self.seg_ts(now);
         self.on_ack_sent();
         Plan {
             seq: s,
             ack: Some(self.rcv_nxt),
             flags,
             window,
-            options,
+            ts,
             payload_offset: s - self.tx_seq,
             payload_len: len,
             cause: match (len, fin) {
@@ -2124,6 +2145,7 @@ impl Conn {
         }
     }
 
+    #[inline]
     pub(crate) fn payload(&mut self, offset: usize, len: usize) -> &[u8] {
         self.tx.view(offset, len)
     }
@@ -2132,6 +2154,7 @@ impl Conn {
 /// Bytes from `from` forward to `to`, or 0 if `to` is not after `from`:
 /// `if to > from { to - from } else { 0 }` without the subtraction's
 /// check (the hot helpers below run several times a segment).
+#[inline]
 fn ahead(to: SeqNumber, from: SeqNumber) -> usize {
     to.distance(from).max(0) as usize
 }

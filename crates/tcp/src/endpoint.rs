@@ -125,6 +125,7 @@ impl Endpoint {
         &self.profile
     }
 
+    #[inline]
     pub fn state(&self, conn: ConnId) -> Option<State> {
         self.conn(conn).map(|c| c.state)
     }
@@ -174,11 +175,13 @@ impl Endpoint {
     }
 
     /// Bytes waiting to be read.
+    #[inline]
     pub fn recv_available(&self, conn: ConnId) -> usize {
         self.conn(conn).map_or(0, Conn::recv_available)
     }
 
     /// Free space in the send buffer: how much `send` would take now.
+    #[inline]
     pub fn send_capacity(&self, conn: ConnId) -> usize {
         self.conn(conn).map_or(0, Conn::send_capacity)
     }
@@ -189,6 +192,7 @@ impl Endpoint {
         self.conn(conn).is_some_and(Conn::peer_closed)
     }
 
+    #[inline]
     fn conn(&self, id: ConnId) -> Option<&Conn> {
         self.conns.get(id.0 as usize)
     }
@@ -464,6 +468,7 @@ impl Endpoint {
     /// would again, without side effects. So a read queues the connection
     /// only when an ACK is owed, which spares a `dispatch` per read (two
     /// reads per segment: the reader loops until `Ok(0)`).
+    #[inline]
     fn queue_after_recv(&mut self, conn: ConnId) {
         let c = &mut self.conns[conn.0 as usize];
         if !c.queued && c.ack_pending() {
@@ -476,6 +481,7 @@ impl Endpoint {
 
     /// Queues the connection for `poll_transmit` if it may have something
     /// to send ([`Conn::may_send`]).
+    #[inline]
     fn queue_if_may_send(&mut self, idx: usize) {
         let c = &mut self.conns[idx];
         if !c.queued && c.may_send() {
@@ -745,45 +751,78 @@ impl Endpoint {
         loop {
             let &Reverse(idx) = self.tx_queue.peek()?;
             let idx = idx as usize;
-            let Some(plan) = self.conns[idx].dispatch(now, &self.profile) else {
+            // One borrow of the connection and the profile for the whole
+            // segment (they are disjoint fields).
+            let prof = &self.profile;
+            let c = &mut self.conns[idx];
+            let Some(plan) = c.dispatch(now, prof) else {
                 self.tx_queue.pop();
-                self.conns[idx].queued = false;
+                c.queued = false;
                 continue;
             };
-            self.conns[idx].update_timers(now, &self.profile);
-            if !self.conns[idx].may_send() {
+            c.update_timers(now, prof);
+            if !c.may_send() {
                 // The next call would find nothing here: leave the queue
                 // now, so it returns `None` at once.
                 self.tx_queue.pop();
-                self.conns[idx].queued = false;
+                c.queued = false;
                 #[cfg(test)]
-                check_nothing_to_send(&self.conns[idx]);
+                check_nothing_to_send(c);
             }
+            let id = c.id;
+            let local_port = c.local.port();
+            let remote = c.remote;
+            let vars = c.vars();
             self.reregister(idx);
             self.tidy_timers();
-            let mut tcp = TcpRepr {
-                src_port: self.conns[idx].local.port(),
-                dst_port: self.conns[idx].remote.port(),
-                seq_number: plan.seq,
-                ack_number: plan.ack,
-                flags: plan.flags,
-                window: plan.window,
-                urgent: 0,
-                options: plan.options,
-                payload: &[],
+            // A SYN's options are built here (see `Plan::ts`); every other
+            // segment of a connection carries at most timestamps (and no
+            // SACK blocks: we send none), so its options' length needs no
+            // counting.
+            let (options, options_len) = if plan.flags.syn() {
+                let o =
+                    self.conns[idx].syn_options(now, &self.profile, plan.cause == TxCause::SynAck);
+                (o, tcp_options_len(&o))
+            } else {
+                let o = TcpOptions {
+                    timestamps: plan.ts,
+                    ..TcpOptions::NONE
+                };
+                (o, if plan.ts.is_some() { 12 } else { 0 })
             };
-            let dst = *self.conns[idx].remote.ip();
-            let vars = self.conns[idx].vars();
-            let mut ip = self.ip_header(dst, &tcp);
-            ip.payload_len += plan.payload_len;
-            let id = self.conns[idx].id;
-            if plan.payload_len > 0 {
-                tcp.payload = self.conns[idx].payload(plan.payload_offset, plan.payload_len);
-            }
+            debug_assert_eq!(options_len, tcp_options_len(&options));
+            let ident = self.ident;
+            self.ident = ident.wrapping_add(1);
+            let ip = Ipv4Repr {
+                src: self.addr,
+                dst: *remote.ip(),
+                protocol: protocol::TCP,
+                ttl: self.profile.ttl,
+                ident,
+                dont_frag: true,
+                tos: 0,
+                payload_len: 20 + options_len + plan.payload_len,
+            };
+            let payload = if plan.payload_len > 0 {
+                self.conns[idx].payload(plan.payload_offset, plan.payload_len)
+            } else {
+                &[]
+            };
+            debug_assert_eq!(payload.len(), plan.payload_len);
             return Some(Transmit {
                 conn: Some(id),
                 ip,
-                tcp,
+                tcp: TcpRepr {
+                    src_port: local_port,
+                    dst_port: remote.port(),
+                    seq_number: plan.seq,
+                    ack_number: plan.ack,
+                    flags: plan.flags,
+                    window: plan.window,
+                    urgent: 0,
+                    options,
+                    payload,
+                },
                 cause: plan.cause,
                 retransmission: plan.retransmission,
                 vars,

@@ -63,15 +63,19 @@ impl Ring {
         Ring::new(0)
     }
 
+    #[inline]
     pub(crate) fn capacity(&self) -> usize {
         self.cap
     }
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
+    #[inline]
     pub(crate) fn free(&self) -> usize {
         self.cap - self.len
     }
@@ -81,10 +85,12 @@ impl Ring {
         *self = Ring::empty();
     }
 
+    #[inline]
     fn mirror_len(&self) -> usize {
         self.mirror.min(self.size)
     }
 
+    #[inline]
     fn index(&self, offset: usize) -> usize {
         let i = self.head + offset;
         if i >= self.size { i - self.size } else { i }
@@ -218,6 +224,7 @@ impl Ring {
     /// A contiguous view of queued bytes `[offset, offset + n)`, rotating
     /// the storage first if the range wraps beyond the mirror. Clamped to
     /// the queued data.
+    #[inline]
     pub(crate) fn view(&mut self, offset: usize, n: usize) -> &[u8] {
         let offset = offset.min(self.len);
         let n = n.min(self.len - offset);
@@ -226,12 +233,20 @@ impl Ring {
         }
         let start = self.index(offset);
         if start + n > self.size + self.mirror_len() {
-            self.buf[..self.size].rotate_left(self.head);
-            self.head = 0;
-            self.update_mirror(0, self.size);
-            return &self.buf[offset..offset + n];
+            return self.view_rotated(offset, n);
         }
         &self.buf[start..start + n]
+    }
+
+    /// The rare part of [`Ring::view`], out of line so the common one
+    /// inlines: the range wraps beyond the mirror.
+    #[cold]
+    #[inline(never)]
+    fn view_rotated(&mut self, offset: usize, n: usize) -> &[u8] {
+        self.buf[..self.size].rotate_left(self.head);
+        self.head = 0;
+        self.update_mirror(0, self.size);
+        &self.buf[offset..offset + n]
     }
 }
 
