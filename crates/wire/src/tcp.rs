@@ -998,6 +998,7 @@ pub fn emit_ipv4_tcp_offload(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> us
 /// and options are emitted by [`TcpOptions::emit`] only when there are
 /// some.
 pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>) -> usize {
+    const IP: usize = Ipv4Repr::HEADER_LEN;
     out.clear();
     let o = &tcp.options;
     // Most segments carry no options: skip the option arithmetic then.
@@ -1012,9 +1013,11 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
     if tcp_len > Ipv4Repr::MAX_PAYLOAD_LEN {
         return 0;
     }
-    let total = Ipv4Repr::HEADER_LEN + tcp_len;
+    let total = IP + tcp_len;
+    // Both headers and the options in one stack array, appended at once:
+    // one length check and one copy for all header bytes.
+    let mut h = [0u8; IP + HEADER_LEN + MAX_OPTIONS_LEN];
     // IPv4 (RFC 791 3.1): version 4, IHL 5, no options.
-    let mut h = [0u8; Ipv4Repr::HEADER_LEN];
     h[0] = 0x45;
     h[1] = ip.tos;
     h[2..4].copy_from_slice(&(total as u16).to_be_bytes());
@@ -1024,10 +1027,12 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
     h[9] = ipv4::protocol::TCP;
     h[12..16].copy_from_slice(&ip.src.octets());
     h[16..20].copy_from_slice(&ip.dst.octets());
-    let csum = !checksum::header20(&h);
-    h[10..12].copy_from_slice(&csum.to_be_bytes());
+    if let Some(ip_header) = h.first_chunk::<IP>() {
+        let csum = !checksum::header20(ip_header);
+        h[10..12].copy_from_slice(&csum.to_be_bytes());
+    }
     // TCP (RFC 9293 3.1), checksum left zero for the offload.
-    let mut t = [0u8; HEADER_LEN];
+    let t = &mut h[IP..];
     t[0..2].copy_from_slice(&tcp.src_port.to_be_bytes());
     t[2..4].copy_from_slice(&tcp.dst_port.to_be_bytes());
     t[4..8].copy_from_slice(&tcp.seq_number.0.to_be_bytes());
@@ -1036,16 +1041,14 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
     t[field::FLAGS] = tcp.wire_flags().0;
     t[14..16].copy_from_slice(&tcp.window.to_be_bytes());
     t[18..20].copy_from_slice(&tcp.urgent.to_be_bytes());
-    out.reserve(total);
-    out.extend_from_slice(&h);
-    out.extend_from_slice(&t);
     if !no_options {
-        let mut opts = [0u8; MAX_OPTIONS_LEN];
-        // Cannot fail: the buffer holds the most options a header can.
-        let n = o.emit(&mut opts).unwrap_or(0);
+        let opts = &mut t[HEADER_LEN..];
+        // Cannot fail: the array holds the most options a header can.
+        let n = o.emit(opts).unwrap_or(0);
         debug_assert_eq!(n, opt_len);
-        out.extend_from_slice(&opts[..opt_len]);
     }
+    out.reserve(total);
+    out.extend_from_slice(&h[..IP + tcp_header_len]);
     out.extend_from_slice(tcp.payload);
     debug_assert!({
         let mut reference = vec![0u8; total];
@@ -1079,6 +1082,7 @@ pub fn fill_tcp_checksum(packet: &mut [u8]) {
 /// one bounds check and fixed offsets; anything else, and every error,
 /// goes through the general parser ([`parse_ipv4_tcp_offloaded_general`]),
 /// which the fast path agrees with (see the tests).
+#[inline]
 pub fn parse_ipv4_tcp_offloaded(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
     parse_fast_or(buf, parse_ipv4_tcp_offloaded_general)
 }
@@ -1130,31 +1134,35 @@ fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Pars
     let be16 = |i: usize| u16::from_be_bytes([t[i], t[i + 1]]);
     let be32 = |i: usize| u32::from_be_bytes([t[i], t[i + 1], t[i + 2], t[i + 3]]);
     let flags = TcpFlags(t[field::FLAGS]);
-    let ip = Ipv4Repr {
-        src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
-        dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
-        protocol: ipv4::protocol::TCP,
-        ttl: h[8],
-        ident: u16::from_be_bytes([h[4], h[5]]),
-        dont_frag: flg_off & 0x4000 != 0,
-        tos: h[1],
-        payload_len: total - IP,
-    };
-    let tcp = TcpRepr {
-        src_port: be16(0),
-        dst_port: be16(2),
-        seq_number: SeqNumber(be32(4)),
-        // RFC 9293 3.1: the acknowledgment field is significant only when
-        // ACK is set.
-        ack_number: flags.ack().then(|| SeqNumber(be32(8))),
-        flags: TcpFlags(flags.0 & !TcpFlags::ACK.0),
-        window: be16(14),
-        urgent: be16(18),
-        options,
-        payload: &segment[tcp_header_len..],
-    };
-    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), Ok((ip, tcp)));
-    Ok((ip, tcp))
+    // Built in one expression, straight into the caller's result: no
+    // named temporaries for the compiler to copy the ~120-byte repr from.
+    let parsed = Ok((
+        Ipv4Repr {
+            src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
+            dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
+            protocol: ipv4::protocol::TCP,
+            ttl: h[8],
+            ident: u16::from_be_bytes([h[4], h[5]]),
+            dont_frag: flg_off & 0x4000 != 0,
+            tos: h[1],
+            payload_len: total - IP,
+        },
+        TcpRepr {
+            src_port: be16(0),
+            dst_port: be16(2),
+            seq_number: SeqNumber(be32(4)),
+            // RFC 9293 3.1: the acknowledgment field is significant only
+            // when ACK is set.
+            ack_number: flags.ack().then(|| SeqNumber(be32(8))),
+            flags: TcpFlags(flags.0 & !TcpFlags::ACK.0),
+            window: be16(14),
+            urgent: be16(18),
+            options,
+            payload: &segment[tcp_header_len..],
+        },
+    ));
+    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), parsed);
+    parsed
 }
 
 /// [`parse_ipv4_tcp_offloaded`] through the general parsers: any IPv4
