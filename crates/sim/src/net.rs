@@ -20,7 +20,7 @@ use crate::routing::Routes;
 use netstep_trace::{DropReason, EndReason, Fate, Matcher, NodeInfo, ScenarioInfo, Trace};
 use netstep_wire::{Duration, Instant, Ipv4Repr, TcpRepr};
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
 
 /// A host's network stack as the simulator sees it.
@@ -55,7 +55,7 @@ pub struct HostCx<'a> {
     pub node: u32,
     pub rng: &'a mut ChaCha8Rng,
     pub rec: &'a mut Recorder,
-    out: &'a mut Vec<Outgoing>,
+    out: &'a mut VecDeque<Outgoing>,
     pool: &'a mut Vec<Vec<u8>>,
 }
 
@@ -100,7 +100,7 @@ impl HostCx<'_> {
         let seg = self.rec.segment_sent(now, self.node, ip, tcp, meta);
         let mut bytes = self.pool.pop().unwrap_or_default();
         netstep_wire::emit_ipv4_tcp_offload_vec(ip, tcp, &mut bytes);
-        self.out.push(Outgoing {
+        self.out.push_back(Outgoing {
             packet: Packet {
                 bytes,
                 csum_pending: true,
@@ -294,10 +294,11 @@ impl NetworkBuilder {
                 .map(|(a, &n)| (u32::from(*a), n))
                 .collect(),
             route_cache: vec![None; busy.len()],
+            own_cache: vec![None; busy.len()],
             rec: self.rec,
             faults: self.faults.into_iter().map(|f| (f, 0, 0)).collect(),
             pool: Vec::new(),
-            out: Vec::new(),
+            out: VecDeque::new(),
             started: false,
             in_flight: 0,
             busy_stale: busy.clone(),
@@ -322,11 +323,15 @@ pub struct Network {
     /// address's owner and the next hop: both fixed once the network is
     /// built, and a host usually talks to one peer at a time.
     route_cache: Vec<Option<RouteHit>>,
+    /// Per node, the last destination address of a packet it received
+    /// that it owns: owners are fixed once built, so a host receiving from
+    /// one peer checks its address once.
+    own_cache: Vec<Option<Ipv4Addr>>,
     rec: Recorder,
     /// Each fault with how many segments it has matched and acted on.
     faults: Vec<(Fault, u32, u32)>,
     pool: Vec<Vec<u8>>,
-    out: Vec<Outgoing>,
+    out: VecDeque<Outgoing>,
     started: bool,
     in_flight: usize,
     /// Each host's [`HostStack::busy`] as of the last refresh, and how
@@ -491,17 +496,12 @@ impl Network {
     /// Hands the segments `node` sent during a callback to the network,
     /// in the order sent. Many callbacks send nothing (a receiver ACKs
     /// every second segment): then there is nothing to take apart.
+    /// A FIFO popped in place: nothing to take out of `self` and put back.
     #[inline(always)]
     fn send_queued(&mut self, node: u32) {
-        if self.out.is_empty() {
-            return;
-        }
-        // Reuse the queue's storage: no allocation per callback.
-        let mut out = std::mem::take(&mut self.out);
-        for o in out.drain(..) {
+        while let Some(o) = self.out.pop_front() {
             self.originate(node, o.packet, o.seg);
         }
-        self.out = out;
     }
 
     /// Refreshes `node`'s busy flag after a callback (only callbacks
@@ -542,7 +542,7 @@ impl Network {
     fn originate(&mut self, node: u32, packet: Packet, seg: u32) {
         // Most runs have no faults: no loop, no fault state to thread.
         if self.faults.is_empty() {
-            self.forward(node, node, packet, seg, Duration::ZERO);
+            self.forward_inline(node, packet, seg, Duration::ZERO);
         } else {
             self.originate_with_faults(node, packet, seg);
         }
@@ -613,6 +613,13 @@ impl Network {
 
     /// Sends `packet` from `node` toward its destination address.
     fn forward(&mut self, node: u32, _prev: u32, packet: Packet, seg: u32, extra: Duration) {
+        self.forward_inline(node, packet, seg, extra);
+    }
+
+    /// [`Network::forward`], inlined into the host's send path (every
+    /// segment goes through it): no call, no packet moved into a frame.
+    #[inline(always)]
+    fn forward_inline(&mut self, node: u32, packet: Packet, seg: u32, extra: Duration) {
         let now = self.now;
         let b = &packet.bytes;
         let dst = Ipv4Addr::new(b[16], b[17], b[18], b[19]);
@@ -685,6 +692,7 @@ impl Network {
 
     /// The next hop from `node` toward the owner of `dst`; `None` when no
     /// node owns it, or it is `node`'s own, or unreachable.
+    #[inline(always)]
     fn route(&mut self, node: u32, dst: Ipv4Addr) -> Option<(u32, u8)> {
         if let Some(hit) = self.route_cache[node as usize]
             && hit.dst == dst
@@ -695,6 +703,12 @@ impl Network {
             );
             return Some(hit.hop);
         }
+        self.route_miss(node, dst)
+    }
+
+    /// [`Network::route`] when the cache does not hold `dst`.
+    #[inline(never)]
+    fn route_miss(&mut self, node: u32, dst: Ipv4Addr) -> Option<(u32, u8)> {
         let owner = self.owner(dst)?;
         let hop = self.routes.next_hop(node, owner)?;
         self.route_cache[node as usize] = Some(RouteHit { dst, hop });
@@ -766,10 +780,14 @@ impl Network {
                     self.drop(seg, node, DropReason::Corrupted, packet);
                     return;
                 };
-                if self.owner(ip.dst) != Some(node) {
-                    self.drop(seg, node, DropReason::NotForUs, packet);
-                    return;
+                if self.own_cache[node as usize] != Some(ip.dst) {
+                    if self.owner(ip.dst) != Some(node) {
+                        self.drop(seg, node, DropReason::NotForUs, packet);
+                        return;
+                    }
+                    self.own_cache[node as usize] = Some(ip.dst);
                 }
+                debug_assert_eq!(self.owner(ip.dst), Some(node));
                 self.rec.delivered(seg, node, now);
                 let Node {
                     kind: NodeKind::Host(host),
