@@ -79,7 +79,9 @@ struct Outgoing {
 #[derive(Debug)]
 struct Packet {
     bytes: Vec<u8>,
-    /// The TCP checksum field is not filled in yet.
+    /// The TCP checksum field is not filled in yet. Also means that the
+    /// bytes are as the sender emitted them, bar routers' TTL and IPv4
+    /// checksum updates: every change of any other kind finalizes first.
     csum_pending: bool,
 }
 
@@ -771,7 +773,9 @@ impl Network {
             }
             NodeKind::Host(_) => {
                 let parsed = if packet.csum_pending {
-                    netstep_wire::parse_ipv4_tcp_offloaded(&packet.bytes)
+                    // Untouched since its sender emitted it (see
+                    // `Packet`): both checksums hold by construction.
+                    netstep_wire::parse_ipv4_tcp_emitted(&packet.bytes)
                 } else {
                     netstep_wire::parse_ipv4_tcp(&packet.bytes, true)
                 };

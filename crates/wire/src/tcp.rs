@@ -1084,7 +1084,21 @@ pub fn fill_tcp_checksum(packet: &mut [u8]) {
 /// which the fast path agrees with (see the tests).
 #[inline]
 pub fn parse_ipv4_tcp_offloaded(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
-    parse_fast_or(buf, parse_ipv4_tcp_offloaded_general)
+    parse_fast_or::<true>(buf, parse_ipv4_tcp_offloaded_general)
+}
+
+/// [`parse_ipv4_tcp_offloaded`] for a packet that its sender emitted with
+/// [`emit_ipv4_tcp_offload`] (or [`emit_ipv4_tcp_offload_vec`]) and whose
+/// bytes nobody has changed since, except routers that decremented the
+/// TTL and refilled the IPv4 header checksum: its IPv4 header checksum
+/// then holds by construction, so it is not summed again (debug builds
+/// check that it holds), just as the TCP checksum is not summed. A packet
+/// that was corrupted or rewritten must go through
+/// [`parse_ipv4_tcp_offloaded`] or [`parse_ipv4_tcp`] instead. The result
+/// is the same as [`parse_ipv4_tcp_offloaded`]'s for such a packet.
+#[inline]
+pub fn parse_ipv4_tcp_emitted(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
+    parse_fast_or::<false>(buf, parse_ipv4_tcp_offloaded_general)
 }
 
 /// What the IPv4+TCP parsers return.
@@ -1095,7 +1109,10 @@ type Parsed<'a> = Result<(Ipv4Repr, TcpRepr<'a>), WireError>;
 /// options included). One result type throughout, so that the result is
 /// built in place rather than copied from an `Option`.
 #[inline]
-fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Parsed<'a> {
+fn parse_fast_or<'a, const VERIFY_IP: bool>(
+    buf: &'a [u8],
+    general: fn(&'a [u8]) -> Parsed<'a>,
+) -> Parsed<'a> {
     const IP: usize = Ipv4Repr::HEADER_LEN;
     let Some(h) = buf.first_chunk::<{ IP + HEADER_LEN }>() else {
         return general(buf);
@@ -1119,8 +1136,12 @@ fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Pars
     let Some(ip_header) = h.first_chunk::<IP>() else {
         return general(buf);
     };
-    if checksum::header20(ip_header) != 0xffff {
-        return general(buf);
+    if VERIFY_IP {
+        if checksum::header20(ip_header) != 0xffff {
+            return general(buf);
+        }
+    } else {
+        debug_assert_eq!(checksum::header20(ip_header), 0xffff, "not as emitted");
     }
     let segment = &buf[IP..total];
     let options = if tcp_header_len == HEADER_LEN {
@@ -1282,14 +1303,16 @@ mod tests {
                 assert_eq!(v[..], reference[..n], "options {k}");
                 let general = parse_ipv4_tcp_offloaded_general(&v);
                 assert!(general.is_ok());
-                assert_eq!(parse_fast_or(&v, |_| Err(FELL_BACK)), general);
+                assert_eq!(parse_fast_or::<true>(&v, |_| Err(FELL_BACK)), general);
+                assert_eq!(parse_fast_or::<false>(&v, |_| Err(FELL_BACK)), general);
+                assert_eq!(parse_ipv4_tcp_emitted(&v), general);
                 for _ in 0..300 {
                     let mut bad = v.clone();
                     let i = rnd() as usize % bad.len();
                     bad[i] ^= 1 << (rnd() % 8);
                     bad.truncate(bad.len() - rnd() as usize % 3);
                     let general = parse_ipv4_tcp_offloaded_general(&bad);
-                    match parse_fast_or(&bad, |_| Err(FELL_BACK)) {
+                    match parse_fast_or::<true>(&bad, |_| Err(FELL_BACK)) {
                         Err(FELL_BACK) => assert!(general.is_err(), "{bad:?}"),
                         fast => assert_eq!(fast, general, "{bad:?}"),
                     }
