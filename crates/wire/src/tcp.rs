@@ -1006,7 +1006,9 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
         && o.window_scale.is_none()
         && !o.sack_permitted
         && o.timestamps.is_none()
-        && o.sack_blocks == [None; 3];
+        && o.sack_blocks[0].is_none()
+        && o.sack_blocks[1].is_none()
+        && o.sack_blocks[2].is_none();
     let opt_len = if no_options { 0 } else { o.wire_len() };
     let tcp_header_len = HEADER_LEN + opt_len;
     let tcp_len = tcp_header_len + tcp.payload.len();
@@ -1048,7 +1050,11 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
         debug_assert_eq!(n, opt_len);
     }
     out.reserve(total);
-    out.extend_from_slice(&h[..IP + tcp_header_len]);
+    match h.first_chunk::<{ IP + HEADER_LEN }>() {
+        // A fixed-size copy compiles to a few moves instead of a call.
+        Some(fixed) if no_options => out.extend_from_slice(fixed),
+        _ => out.extend_from_slice(&h[..IP + tcp_header_len]),
+    }
     out.extend_from_slice(tcp.payload);
     debug_assert!({
         let mut reference = vec![0u8; total];
