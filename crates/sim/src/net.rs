@@ -20,7 +20,7 @@ use crate::routing::Routes;
 use netstep_trace::{DropReason, EndReason, Fate, Matcher, NodeInfo, ScenarioInfo, Trace};
 use netstep_wire::{Duration, Instant, Ipv4Repr, TcpRepr};
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
 
 /// A host's network stack as the simulator sees it.
@@ -55,7 +55,7 @@ pub struct HostCx<'a> {
     pub node: u32,
     pub rng: &'a mut ChaCha8Rng,
     pub rec: &'a mut Recorder,
-    out: &'a mut Vec<Outgoing>,
+    out: &'a mut VecDeque<Outgoing>,
     pool: &'a mut Vec<Vec<u8>>,
 }
 
@@ -79,7 +79,9 @@ struct Outgoing {
 #[derive(Debug)]
 struct Packet {
     bytes: Vec<u8>,
-    /// The TCP checksum field is not filled in yet.
+    /// The TCP checksum field is not filled in yet. Also means that the
+    /// bytes are as the sender emitted them, bar routers' TTL and IPv4
+    /// checksum updates: every change of any other kind finalizes first.
     csum_pending: bool,
 }
 
@@ -100,7 +102,7 @@ impl HostCx<'_> {
         let seg = self.rec.segment_sent(now, self.node, ip, tcp, meta);
         let mut bytes = self.pool.pop().unwrap_or_default();
         netstep_wire::emit_ipv4_tcp_offload_vec(ip, tcp, &mut bytes);
-        self.out.push(Outgoing {
+        self.out.push_back(Outgoing {
             packet: Packet {
                 bytes,
                 csum_pending: true,
@@ -294,10 +296,11 @@ impl NetworkBuilder {
                 .map(|(a, &n)| (u32::from(*a), n))
                 .collect(),
             route_cache: vec![None; busy.len()],
+            own_cache: vec![None; busy.len()],
             rec: self.rec,
             faults: self.faults.into_iter().map(|f| (f, 0, 0)).collect(),
             pool: Vec::new(),
-            out: Vec::new(),
+            out: VecDeque::new(),
             started: false,
             in_flight: 0,
             busy_stale: busy.clone(),
@@ -322,11 +325,15 @@ pub struct Network {
     /// address's owner and the next hop: both fixed once the network is
     /// built, and a host usually talks to one peer at a time.
     route_cache: Vec<Option<RouteHit>>,
+    /// Per node, the last destination address of a packet it received
+    /// that it owns: owners are fixed once built, so a host receiving from
+    /// one peer checks its address once.
+    own_cache: Vec<Option<Ipv4Addr>>,
     rec: Recorder,
     /// Each fault with how many segments it has matched and acted on.
     faults: Vec<(Fault, u32, u32)>,
     pool: Vec<Vec<u8>>,
-    out: Vec<Outgoing>,
+    out: VecDeque<Outgoing>,
     started: bool,
     in_flight: usize,
     /// Each host's [`HostStack::busy`] as of the last refresh, and how
@@ -483,14 +490,20 @@ impl Network {
             pool: &mut self.pool,
         };
         f(host.as_mut(), now, &mut cx);
-        // Reuse the queue's storage: no allocation per callback.
-        let mut out = std::mem::take(&mut self.out);
-        for o in out.drain(..) {
-            self.originate(node, o.packet, o.seg);
-        }
-        self.out = out;
+        self.send_queued(node);
         self.mark_stale(node);
         self.schedule_wake(node);
+    }
+
+    /// Hands the segments `node` sent during a callback to the network,
+    /// in the order sent. Many callbacks send nothing (a receiver ACKs
+    /// every second segment): then there is nothing to take apart.
+    /// A FIFO popped in place: nothing to take out of `self` and put back.
+    #[inline(always)]
+    fn send_queued(&mut self, node: u32) {
+        while let Some(o) = self.out.pop_front() {
+            self.originate(node, o.packet, o.seg);
+        }
     }
 
     /// Refreshes `node`'s busy flag after a callback (only callbacks
@@ -531,7 +544,7 @@ impl Network {
     fn originate(&mut self, node: u32, packet: Packet, seg: u32) {
         // Most runs have no faults: no loop, no fault state to thread.
         if self.faults.is_empty() {
-            self.forward(node, node, packet, seg, Duration::ZERO);
+            self.forward_inline(node, packet, seg, Duration::ZERO);
         } else {
             self.originate_with_faults(node, packet, seg);
         }
@@ -602,6 +615,13 @@ impl Network {
 
     /// Sends `packet` from `node` toward its destination address.
     fn forward(&mut self, node: u32, _prev: u32, packet: Packet, seg: u32, extra: Duration) {
+        self.forward_inline(node, packet, seg, extra);
+    }
+
+    /// [`Network::forward`], inlined into the host's send path (every
+    /// segment goes through it): no call, no packet moved into a frame.
+    #[inline(always)]
+    fn forward_inline(&mut self, node: u32, packet: Packet, seg: u32, extra: Duration) {
         let now = self.now;
         let b = &packet.bytes;
         let dst = Ipv4Addr::new(b[16], b[17], b[18], b[19]);
@@ -674,6 +694,7 @@ impl Network {
 
     /// The next hop from `node` toward the owner of `dst`; `None` when no
     /// node owns it, or it is `node`'s own, or unreachable.
+    #[inline(always)]
     fn route(&mut self, node: u32, dst: Ipv4Addr) -> Option<(u32, u8)> {
         if let Some(hit) = self.route_cache[node as usize]
             && hit.dst == dst
@@ -684,6 +705,12 @@ impl Network {
             );
             return Some(hit.hop);
         }
+        self.route_miss(node, dst)
+    }
+
+    /// [`Network::route`] when the cache does not hold `dst`.
+    #[inline(never)]
+    fn route_miss(&mut self, node: u32, dst: Ipv4Addr) -> Option<(u32, u8)> {
         let owner = self.owner(dst)?;
         let hop = self.routes.next_hop(node, owner)?;
         self.route_cache[node as usize] = Some(RouteHit { dst, hop });
@@ -746,7 +773,9 @@ impl Network {
             }
             NodeKind::Host(_) => {
                 let parsed = if packet.csum_pending {
-                    netstep_wire::parse_ipv4_tcp_offloaded(&packet.bytes)
+                    // Untouched since its sender emitted it (see
+                    // `Packet`): both checksums hold by construction.
+                    netstep_wire::parse_ipv4_tcp_emitted(&packet.bytes)
                 } else {
                     netstep_wire::parse_ipv4_tcp(&packet.bytes, true)
                 };
@@ -755,10 +784,14 @@ impl Network {
                     self.drop(seg, node, DropReason::Corrupted, packet);
                     return;
                 };
-                if self.owner(ip.dst) != Some(node) {
-                    self.drop(seg, node, DropReason::NotForUs, packet);
-                    return;
+                if self.own_cache[node as usize] != Some(ip.dst) {
+                    if self.owner(ip.dst) != Some(node) {
+                        self.drop(seg, node, DropReason::NotForUs, packet);
+                        return;
+                    }
+                    self.own_cache[node as usize] = Some(ip.dst);
                 }
+                debug_assert_eq!(self.owner(ip.dst), Some(node));
                 self.rec.delivered(seg, node, now);
                 let Node {
                     kind: NodeKind::Host(host),
@@ -776,11 +809,7 @@ impl Network {
                     pool: &mut self.pool,
                 };
                 host.on_packet(now, ip, tcp, seg, &mut cx);
-                let mut out = std::mem::take(&mut self.out);
-                for o in out.drain(..) {
-                    self.originate(node, o.packet, o.seg);
-                }
-                self.out = out;
+                self.send_queued(node);
                 self.mark_stale(node);
                 self.schedule_wake(node);
                 self.pool.push(packet.bytes);

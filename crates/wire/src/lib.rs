@@ -31,7 +31,7 @@ pub use pcap::{
 pub use seq::SeqNumber;
 pub use tcp::{
     TcpFlags, TcpOption, TcpOptions, TcpPacket, TcpRepr, emit_ipv4_tcp, emit_ipv4_tcp_offload,
-    emit_ipv4_tcp_offload_vec, fill_tcp_checksum, parse_ipv4_tcp, parse_ipv4_tcp_offloaded,
-    try_emit_ipv4_tcp,
+    emit_ipv4_tcp_offload_vec, fill_tcp_checksum, parse_ipv4_tcp, parse_ipv4_tcp_emitted,
+    parse_ipv4_tcp_offloaded, try_emit_ipv4_tcp,
 };
 pub use time::{Duration, DurationParseError, Instant};

@@ -998,6 +998,7 @@ pub fn emit_ipv4_tcp_offload(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> us
 /// and options are emitted by [`TcpOptions::emit`] only when there are
 /// some.
 pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>) -> usize {
+    const IP: usize = Ipv4Repr::HEADER_LEN;
     out.clear();
     let o = &tcp.options;
     // Most segments carry no options: skip the option arithmetic then.
@@ -1005,16 +1006,20 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
         && o.window_scale.is_none()
         && !o.sack_permitted
         && o.timestamps.is_none()
-        && o.sack_blocks == [None; 3];
+        && o.sack_blocks[0].is_none()
+        && o.sack_blocks[1].is_none()
+        && o.sack_blocks[2].is_none();
     let opt_len = if no_options { 0 } else { o.wire_len() };
     let tcp_header_len = HEADER_LEN + opt_len;
     let tcp_len = tcp_header_len + tcp.payload.len();
     if tcp_len > Ipv4Repr::MAX_PAYLOAD_LEN {
         return 0;
     }
-    let total = Ipv4Repr::HEADER_LEN + tcp_len;
+    let total = IP + tcp_len;
+    // Both headers and the options in one stack array, appended at once:
+    // one length check and one copy for all header bytes.
+    let mut h = [0u8; IP + HEADER_LEN + MAX_OPTIONS_LEN];
     // IPv4 (RFC 791 3.1): version 4, IHL 5, no options.
-    let mut h = [0u8; Ipv4Repr::HEADER_LEN];
     h[0] = 0x45;
     h[1] = ip.tos;
     h[2..4].copy_from_slice(&(total as u16).to_be_bytes());
@@ -1024,10 +1029,12 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
     h[9] = ipv4::protocol::TCP;
     h[12..16].copy_from_slice(&ip.src.octets());
     h[16..20].copy_from_slice(&ip.dst.octets());
-    let csum = !checksum::header20(&h);
-    h[10..12].copy_from_slice(&csum.to_be_bytes());
+    if let Some(ip_header) = h.first_chunk::<IP>() {
+        let csum = !checksum::header20(ip_header);
+        h[10..12].copy_from_slice(&csum.to_be_bytes());
+    }
     // TCP (RFC 9293 3.1), checksum left zero for the offload.
-    let mut t = [0u8; HEADER_LEN];
+    let t = &mut h[IP..];
     t[0..2].copy_from_slice(&tcp.src_port.to_be_bytes());
     t[2..4].copy_from_slice(&tcp.dst_port.to_be_bytes());
     t[4..8].copy_from_slice(&tcp.seq_number.0.to_be_bytes());
@@ -1036,15 +1043,17 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
     t[field::FLAGS] = tcp.wire_flags().0;
     t[14..16].copy_from_slice(&tcp.window.to_be_bytes());
     t[18..20].copy_from_slice(&tcp.urgent.to_be_bytes());
-    out.reserve(total);
-    out.extend_from_slice(&h);
-    out.extend_from_slice(&t);
     if !no_options {
-        let mut opts = [0u8; MAX_OPTIONS_LEN];
-        // Cannot fail: the buffer holds the most options a header can.
-        let n = o.emit(&mut opts).unwrap_or(0);
+        let opts = &mut t[HEADER_LEN..];
+        // Cannot fail: the array holds the most options a header can.
+        let n = o.emit(opts).unwrap_or(0);
         debug_assert_eq!(n, opt_len);
-        out.extend_from_slice(&opts[..opt_len]);
+    }
+    out.reserve(total);
+    match h.first_chunk::<{ IP + HEADER_LEN }>() {
+        // A fixed-size copy compiles to a few moves instead of a call.
+        Some(fixed) if no_options => out.extend_from_slice(fixed),
+        _ => out.extend_from_slice(&h[..IP + tcp_header_len]),
     }
     out.extend_from_slice(tcp.payload);
     debug_assert!({
@@ -1079,8 +1088,23 @@ pub fn fill_tcp_checksum(packet: &mut [u8]) {
 /// one bounds check and fixed offsets; anything else, and every error,
 /// goes through the general parser ([`parse_ipv4_tcp_offloaded_general`]),
 /// which the fast path agrees with (see the tests).
+#[inline]
 pub fn parse_ipv4_tcp_offloaded(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
-    parse_fast_or(buf, parse_ipv4_tcp_offloaded_general)
+    parse_fast_or::<true>(buf, parse_ipv4_tcp_offloaded_general)
+}
+
+/// [`parse_ipv4_tcp_offloaded`] for a packet that its sender emitted with
+/// [`emit_ipv4_tcp_offload`] (or [`emit_ipv4_tcp_offload_vec`]) and whose
+/// bytes nobody has changed since, except routers that decremented the
+/// TTL and refilled the IPv4 header checksum: its IPv4 header checksum
+/// then holds by construction, so it is not summed again (debug builds
+/// check that it holds), just as the TCP checksum is not summed. A packet
+/// that was corrupted or rewritten must go through
+/// [`parse_ipv4_tcp_offloaded`] or [`parse_ipv4_tcp`] instead. The result
+/// is the same as [`parse_ipv4_tcp_offloaded`]'s for such a packet.
+#[inline]
+pub fn parse_ipv4_tcp_emitted(buf: &[u8]) -> Result<(Ipv4Repr, TcpRepr<'_>), WireError> {
+    parse_fast_or::<false>(buf, parse_ipv4_tcp_offloaded_general)
 }
 
 /// What the IPv4+TCP parsers return.
@@ -1091,7 +1115,10 @@ type Parsed<'a> = Result<(Ipv4Repr, TcpRepr<'a>), WireError>;
 /// options included). One result type throughout, so that the result is
 /// built in place rather than copied from an `Option`.
 #[inline]
-fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Parsed<'a> {
+fn parse_fast_or<'a, const VERIFY_IP: bool>(
+    buf: &'a [u8],
+    general: fn(&'a [u8]) -> Parsed<'a>,
+) -> Parsed<'a> {
     const IP: usize = Ipv4Repr::HEADER_LEN;
     let Some(h) = buf.first_chunk::<{ IP + HEADER_LEN }>() else {
         return general(buf);
@@ -1115,8 +1142,12 @@ fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Pars
     let Some(ip_header) = h.first_chunk::<IP>() else {
         return general(buf);
     };
-    if checksum::header20(ip_header) != 0xffff {
-        return general(buf);
+    if VERIFY_IP {
+        if checksum::header20(ip_header) != 0xffff {
+            return general(buf);
+        }
+    } else {
+        debug_assert_eq!(checksum::header20(ip_header), 0xffff, "not as emitted");
     }
     let segment = &buf[IP..total];
     let options = if tcp_header_len == HEADER_LEN {
@@ -1130,31 +1161,35 @@ fn parse_fast_or<'a>(buf: &'a [u8], general: fn(&'a [u8]) -> Parsed<'a>) -> Pars
     let be16 = |i: usize| u16::from_be_bytes([t[i], t[i + 1]]);
     let be32 = |i: usize| u32::from_be_bytes([t[i], t[i + 1], t[i + 2], t[i + 3]]);
     let flags = TcpFlags(t[field::FLAGS]);
-    let ip = Ipv4Repr {
-        src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
-        dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
-        protocol: ipv4::protocol::TCP,
-        ttl: h[8],
-        ident: u16::from_be_bytes([h[4], h[5]]),
-        dont_frag: flg_off & 0x4000 != 0,
-        tos: h[1],
-        payload_len: total - IP,
-    };
-    let tcp = TcpRepr {
-        src_port: be16(0),
-        dst_port: be16(2),
-        seq_number: SeqNumber(be32(4)),
-        // RFC 9293 3.1: the acknowledgment field is significant only when
-        // ACK is set.
-        ack_number: flags.ack().then(|| SeqNumber(be32(8))),
-        flags: TcpFlags(flags.0 & !TcpFlags::ACK.0),
-        window: be16(14),
-        urgent: be16(18),
-        options,
-        payload: &segment[tcp_header_len..],
-    };
-    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), Ok((ip, tcp)));
-    Ok((ip, tcp))
+    // Built in one expression, straight into the caller's result: no
+    // named temporaries for the compiler to copy the ~120-byte repr from.
+    let parsed = Ok((
+        Ipv4Repr {
+            src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
+            dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
+            protocol: ipv4::protocol::TCP,
+            ttl: h[8],
+            ident: u16::from_be_bytes([h[4], h[5]]),
+            dont_frag: flg_off & 0x4000 != 0,
+            tos: h[1],
+            payload_len: total - IP,
+        },
+        TcpRepr {
+            src_port: be16(0),
+            dst_port: be16(2),
+            seq_number: SeqNumber(be32(4)),
+            // RFC 9293 3.1: the acknowledgment field is significant only
+            // when ACK is set.
+            ack_number: flags.ack().then(|| SeqNumber(be32(8))),
+            flags: TcpFlags(flags.0 & !TcpFlags::ACK.0),
+            window: be16(14),
+            urgent: be16(18),
+            options,
+            payload: &segment[tcp_header_len..],
+        },
+    ));
+    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), parsed);
+    parsed
 }
 
 /// [`parse_ipv4_tcp_offloaded`] through the general parsers: any IPv4
@@ -1274,14 +1309,16 @@ mod tests {
                 assert_eq!(v[..], reference[..n], "options {k}");
                 let general = parse_ipv4_tcp_offloaded_general(&v);
                 assert!(general.is_ok());
-                assert_eq!(parse_fast_or(&v, |_| Err(FELL_BACK)), general);
+                assert_eq!(parse_fast_or::<true>(&v, |_| Err(FELL_BACK)), general);
+                assert_eq!(parse_fast_or::<false>(&v, |_| Err(FELL_BACK)), general);
+                assert_eq!(parse_ipv4_tcp_emitted(&v), general);
                 for _ in 0..300 {
                     let mut bad = v.clone();
                     let i = rnd() as usize % bad.len();
                     bad[i] ^= 1 << (rnd() % 8);
                     bad.truncate(bad.len() - rnd() as usize % 3);
                     let general = parse_ipv4_tcp_offloaded_general(&bad);
-                    match parse_fast_or(&bad, |_| Err(FELL_BACK)) {
+                    match parse_fast_or::<true>(&bad, |_| Err(FELL_BACK)) {
                         Err(FELL_BACK) => assert!(general.is_err(), "{bad:?}"),
                         fast => assert_eq!(fast, general, "{bad:?}"),
                     }
