@@ -694,6 +694,10 @@ fn rst_reason(r: netstep_tcp::RstReason) -> tr::RstReason {
 pub struct TcpHost {
     stack: Stack,
     apps: Vec<Box<dyn App>>,
+    /// The applications' earliest `poll_timeout`, as of their last
+    /// callback: only a callback changes an application's deadline, and
+    /// the simulator asks for the next wake-up after every packet.
+    apps_deadline: Option<Instant>,
 }
 
 impl std::fmt::Debug for TcpHost {
@@ -709,6 +713,7 @@ impl TcpHost {
         TcpHost {
             stack: Stack::new(addr, profile),
             apps: Vec::new(),
+            apps_deadline: None,
         }
     }
 
@@ -716,8 +721,21 @@ impl TcpHost {
         self.apps.push(app);
     }
 
+    /// Recomputes [`TcpHost::apps_deadline`] after applications ran.
+    fn refresh_apps_deadline(&mut self) {
+        self.apps_deadline = self.apps.iter().filter_map(|a| a.poll_timeout()).min();
+    }
+
     /// Hands queued socket events to their applications until none are left.
     fn dispatch(&mut self, now: Instant, cx: &mut HostCx<'_>) {
+        if self.stack.pending.is_empty() {
+            return;
+        }
+        self.dispatch_pending(now, cx);
+        self.refresh_apps_deadline();
+    }
+
+    fn dispatch_pending(&mut self, now: Instant, cx: &mut HostCx<'_>) {
         // Bounded: every event comes from TCP work the applications caused,
         // and each application call can only produce a bounded number.
         for _ in 0..1_000_000 {
@@ -754,6 +772,7 @@ impl HostStack for TcpHost {
             self.apps[i].start(now, &mut io);
         }
         self.dispatch(now, cx);
+        self.refresh_apps_deadline();
     }
 
     fn on_packet(
@@ -789,11 +808,17 @@ impl HostStack for TcpHost {
                 self.dispatch(now, cx);
             }
         }
+        self.refresh_apps_deadline();
     }
 
     fn next_wakeup(&self) -> Option<Instant> {
         let tcp = self.stack.ep.poll_timeout();
-        let apps = self.apps.iter().filter_map(|a| a.poll_timeout()).min();
+        let apps = self.apps_deadline;
+        debug_assert_eq!(
+            apps,
+            self.apps.iter().filter_map(|a| a.poll_timeout()).min(),
+            "an application's deadline changed outside a callback"
+        );
         match (tcp, apps) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
