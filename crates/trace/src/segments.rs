@@ -272,15 +272,18 @@ impl Segments {
     pub fn push(&mut self, seg: Segment) -> u32 {
         let i = self.len;
         let b = (i / BLOCK) as u32;
-        if i.is_multiple_of(BLOCK) || !self.open.contains_key(&b) {
-            self.open_for_push(b);
-        }
-        self.version += 1;
-        self.len += 1;
-        let block = self.open.get_mut(&b).expect("the last block is open");
+        // One look-up: the last block, unless a new one starts here or
+        // the last one was encoded meanwhile.
+        let block = match self.open.get_mut(&b) {
+            Some(block) if !i.is_multiple_of(BLOCK) => block,
+            _ => self.open_for_push(b),
+        };
         block.in_flight += u32::from(seg.fate == Fate::InFlight);
         block.segs.push(seg);
-        if block.in_flight == 0 && block.segs.len() == BLOCK {
+        let settled = block.in_flight == 0 && block.segs.len() == BLOCK;
+        self.version += 1;
+        self.len += 1;
+        if settled {
             self.seal(b);
         }
         i as u32
@@ -289,7 +292,7 @@ impl Segments {
     /// Opens block `b` for [`Segments::push`]: a new one, or the last one
     /// again if it was encoded (every segment settled) before it was full.
     #[inline(never)]
-    fn open_for_push(&mut self, b: u32) {
+    fn open_for_push(&mut self, b: u32) -> &mut OpenBlock {
         if self.len.is_multiple_of(BLOCK) {
             self.spans.push((0, 0));
             let segs = self
@@ -307,6 +310,7 @@ impl Segments {
         } else {
             self.reopen(b);
         }
+        self.open.get_mut(&b).expect("just opened")
     }
 
     /// Changes segment `i` (a fate, a receiving host). Changing a segment
@@ -335,6 +339,35 @@ impl Segments {
         if block.in_flight == 0 && block.segs.len() == BLOCK {
             self.seal(b);
         }
+    }
+
+    /// Marks segment `i` delivered to `node` at `at`: what
+    /// `update(i, |s| { s.fate = Fate::Delivered { at }; s.to = Some(node) })`
+    /// does, with the common case (a segment in flight, its block open)
+    /// on a short path.
+    #[inline]
+    pub fn deliver(&mut self, i: usize, node: u32, at: Instant) {
+        let b = (i / BLOCK) as u32;
+        if i < self.len
+            && let Some(block) = self.open.get_mut(&b)
+        {
+            let s = &mut block.segs[i % BLOCK];
+            if s.fate == Fate::InFlight {
+                s.fate = Fate::Delivered { at };
+                s.to = Some(node);
+                block.generation += 1;
+                block.in_flight -= 1;
+                self.version += 1;
+                if block.in_flight == 0 && block.segs.len() == BLOCK {
+                    self.seal(b);
+                }
+                return;
+            }
+        }
+        self.update(i, |s| {
+            s.fate = Fate::Delivered { at };
+            s.to = Some(node);
+        });
     }
 
     /// Changes every segment (tests and fixtures).
@@ -916,7 +949,10 @@ fn encode_block(
 /// transfer costs, and it needs nothing from the simulation but the
 /// block. Shorter stores (every bundled scenario, the player's tests)
 /// never start a thread.
-const BACKGROUND_AFTER: usize = 64 * BLOCK;
+///
+/// Starting a thread costs about as much as encoding a few blocks; 16
+/// blocks are well past that.
+const BACKGROUND_AFTER: usize = 16 * BLOCK;
 
 /// How many blocks may wait for the background thread before sealing
 /// waits for it (bounds the memory of a recording that outruns it).
