@@ -344,10 +344,35 @@ impl Recorder {
     /// Records that an application wrote the next `len` bytes of the bulk
     /// pattern ([`netstep_trace::pattern`]): the stream keeps its length
     /// only, and the trace regenerates the bytes.
+    #[inline]
     pub fn app_wrote_pattern(&mut self, local: SocketAddrV4, remote: SocketAddrV4, len: u64) {
         if len == 0 {
             return;
         }
+        // Inline, the last connection's stream (nearly always); the
+        // look-up out of line.
+        if let Some(last) = &self.last_conn {
+            let d = if (local, remote) == last.tuple {
+                0
+            } else if (remote, local) == last.tuple {
+                1
+            } else {
+                2
+            };
+            if let Some(&Some(s)) = last.stream.get(d)
+                && let Some(Generated::Pattern { len: total }) =
+                    &mut self.trace.streams[s as usize].generated
+            {
+                debug_assert_eq!(self.trace.conns[last.conn as usize].streams[d], Some(s));
+                *total += len;
+                return;
+            }
+        }
+        self.app_wrote_pattern_slow(local, remote, len);
+    }
+
+    #[inline(never)]
+    fn app_wrote_pattern_slow(&mut self, local: SocketAddrV4, remote: SocketAddrV4, len: u64) {
         let stream = self.stream_for(local, remote, true);
         match &mut stream.generated {
             Some(Generated::Pattern { len: total }) => *total += len,
