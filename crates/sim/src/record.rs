@@ -72,13 +72,34 @@ impl TxQueue {
     }
 }
 
+/// The connection found last, with what [`Recorder::segment_sent`]
+/// derives from it for each direction (0: `tuple.0` to `tuple.1`), so
+/// that a segment on the same connection as the one before derives
+/// nothing again. Forgotten whenever what it was derived from changes
+/// (a node added, a tuple aliased or retired).
+#[derive(Debug, Clone, Copy)]
+struct LastConn {
+    /// The connection's key in `conn_by_tuple` (initiator first, or a
+    /// NAT's alias of it).
+    tuple: Tuple,
+    conn: u32,
+    /// The direction's ISN (as in the connection's record).
+    isn: [Option<SeqNumber>; 2],
+    /// The receiving node of a segment sent that way: the connection's
+    /// other end, unless the destination is not that end's address (a
+    /// NAT's public address).
+    to: [Option<u32>; 2],
+    /// The direction's stream, once it has one (as in the record).
+    stream: [Option<u32>; 2],
+}
+
 #[derive(Debug)]
 pub struct Recorder {
     pub trace: Trace,
     conn_by_tuple: BTreeMap<Tuple, u32>,
-    /// The connection found last, by its initiator's tuple: consecutive
-    /// segments and writes are nearly always on one connection.
-    last_conn: Option<(Tuple, u32)>,
+    /// The connection found last: consecutive segments and writes are
+    /// nearly always on one connection.
+    last_conn: Option<LastConn>,
     /// Per connection and direction, the transmissions that took sequence
     /// space and may still be repeated, as (seq, end, segment index),
     /// oldest first: a retransmission is linked to the latest earlier one
@@ -123,6 +144,8 @@ impl Recorder {
             self.node_by_addr.entry(*a).or_insert(id);
         }
         self.trace.nodes.push(info);
+        // A receiving node derived before may be this one's now.
+        self.last_conn = None;
         id
     }
 
@@ -135,7 +158,12 @@ impl Recorder {
     #[inline]
     pub fn conn_for(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
         // The last connection again (nearly always): inline, the rest not.
-        if let Some(((x, y), c)) = self.last_conn {
+        if let Some(LastConn {
+            tuple: (x, y),
+            conn: c,
+            ..
+        }) = self.last_conn
+        {
             if a == x && b == y {
                 return (c, 0);
             }
@@ -146,14 +174,34 @@ impl Recorder {
         self.conn_lookup(a, b, label)
     }
 
+    /// Makes `tuple`, the key of connection `conn`, the last connection
+    /// found, deriving its per-direction constants.
+    fn remember(&mut self, tuple: Tuple, conn: u32) {
+        let c = &self.trace.conns[conn as usize];
+        let to = |other: &Endpoint, dst: &SocketAddrV4| {
+            if other.addr.ip() == dst.ip() && other.node != u32::MAX {
+                Some(other.node)
+            } else {
+                self.node_of(*dst.ip())
+            }
+        };
+        self.last_conn = Some(LastConn {
+            tuple,
+            conn,
+            isn: [c.initiator_isn, c.responder_isn],
+            to: [to(&c.responder, &tuple.1), to(&c.initiator, &tuple.0)],
+            stream: c.streams,
+        });
+    }
+
     #[inline(never)]
     fn conn_lookup(&mut self, a: SocketAddrV4, b: SocketAddrV4, label: &str) -> (u32, u8) {
         if let Some(&c) = self.conn_by_tuple.get(&(a, b)) {
-            self.last_conn = Some(((a, b), c));
+            self.remember((a, b), c);
             return (c, 0);
         }
         if let Some(&c) = self.conn_by_tuple.get(&(b, a)) {
-            self.last_conn = Some(((b, a), c));
+            self.remember((b, a), c);
             return (c, 1);
         }
         let id = self.trace.conns.len() as u32;
@@ -176,7 +224,7 @@ impl Recorder {
         });
         self.conn_by_tuple.insert((a, b), id);
         self.recent_tx.push(Default::default());
-        self.last_conn = Some(((a, b), id));
+        self.remember((a, b), id);
         (id, 0)
     }
 
@@ -253,7 +301,16 @@ impl Recorder {
         generated: bool,
     ) -> &mut Stream {
         let (c, dir) = self.conn_for(local, remote, "-");
-        let slot = &mut self.trace.conns[c as usize].streams[usize::from(dir)];
+        let d = usize::from(dir);
+        // `conn_for` leaves the connection in `last_conn`: a stream known
+        // there needs no look-up in the connection's record.
+        if let Some(last) = &self.last_conn
+            && let Some(s) = last.stream[d]
+        {
+            debug_assert_eq!(self.trace.conns[c as usize].streams[d], Some(s));
+            return &mut self.trace.streams[s as usize];
+        }
+        let slot = &mut self.trace.conns[c as usize].streams[d];
         let s = *slot.get_or_insert_with(|| {
             let s = self.trace.streams.len() as u32;
             self.trace.streams.push(Stream {
@@ -264,6 +321,10 @@ impl Recorder {
             });
             s
         });
+        if let Some(last) = &mut self.last_conn {
+            debug_assert_eq!(last.conn, c);
+            last.stream[d] = Some(s);
+        }
         &mut self.trace.streams[s as usize]
     }
 
@@ -283,10 +344,35 @@ impl Recorder {
     /// Records that an application wrote the next `len` bytes of the bulk
     /// pattern ([`netstep_trace::pattern`]): the stream keeps its length
     /// only, and the trace regenerates the bytes.
+    #[inline]
     pub fn app_wrote_pattern(&mut self, local: SocketAddrV4, remote: SocketAddrV4, len: u64) {
         if len == 0 {
             return;
         }
+        // Inline, the last connection's stream (nearly always); the
+        // look-up out of line.
+        if let Some(last) = &self.last_conn {
+            let d = if (local, remote) == last.tuple {
+                0
+            } else if (remote, local) == last.tuple {
+                1
+            } else {
+                2
+            };
+            if let Some(&Some(s)) = last.stream.get(d)
+                && let Some(Generated::Pattern { len: total }) =
+                    &mut self.trace.streams[s as usize].generated
+            {
+                debug_assert_eq!(self.trace.conns[last.conn as usize].streams[d], Some(s));
+                *total += len;
+                return;
+            }
+        }
+        self.app_wrote_pattern_slow(local, remote, len);
+    }
+
+    #[inline(never)]
+    fn app_wrote_pattern_slow(&mut self, local: SocketAddrV4, remote: SocketAddrV4, len: u64) {
         let stream = self.stream_for(local, remote, true);
         match &mut stream.generated {
             Some(Generated::Pattern { len: total }) => *total += len,
@@ -307,18 +393,26 @@ impl Recorder {
         let dst = SocketAddrV4::new(ip.dst, tcp.dst_port);
         let (conn, dir) = self.conn_for(src, dst, "-");
         let flags = tcp.wire_flags();
-        let isn = {
-            let c = &mut self.trace.conns[conn as usize];
-            let isn = if dir == 0 {
-                &mut c.initiator_isn
-            } else {
-                &mut c.responder_isn
-            };
-            if flags.syn() && isn.is_none() {
-                *isn = Some(tcp.seq_number);
-            }
-            *isn
+        // `conn_for` leaves the connection in `last_conn`, with its ISNs
+        // and receiving nodes derived.
+        let Some(last) = self.last_conn.as_mut() else {
+            unreachable!("conn_for remembers the connection it found");
         };
+        debug_assert_eq!(last.conn, conn);
+        let d = usize::from(dir);
+        let mut isn = last.isn[d];
+        let to = last.to[d];
+        if flags.syn() && isn.is_none() {
+            isn = Some(tcp.seq_number);
+            last.isn[d] = isn;
+            let c = &mut self.trace.conns[conn as usize];
+            if dir == 0 {
+                c.initiator_isn = isn;
+            } else {
+                c.responder_isn = isn;
+            }
+        }
+        debug_assert_eq!(isn, self.trace.isn(conn, dir));
         let payload_offset = match isn {
             // The first data byte is ISN + 1 (the SYN takes ISN).
             Some(isn) if !tcp.payload.is_empty() => {
@@ -361,15 +455,6 @@ impl Recorder {
             #[cfg(debug_assertions)]
             self.last_tx.insert((conn, dir, seq.get()), index);
         }
-        // The receiving node: the connection's other end, unless the
-        // address is not that end's (a NAT's public address).
-        let c = &self.trace.conns[conn as usize];
-        let other = if dir == 0 { &c.responder } else { &c.initiator };
-        let to = if *other.addr.ip() == ip.dst && other.node != u32::MAX {
-            Some(other.node)
-        } else {
-            self.node_of(ip.dst)
-        };
         debug_assert_eq!(to, self.node_of(ip.dst));
         self.trace.segments.push(Segment {
             time: now,
@@ -407,10 +492,7 @@ impl Recorder {
 
     /// The segment reached host `node` intact at `at`.
     pub fn delivered(&mut self, seg: u32, node: u32, at: Instant) {
-        self.trace.segments.update(seg as usize, |s| {
-            s.fate = Fate::Delivered { at };
-            s.to = Some(node);
-        });
+        self.trace.segments.deliver(seg as usize, node, at);
     }
 
     pub fn set_fate(&mut self, seg: u32, fate: Fate) {

@@ -272,15 +272,18 @@ impl Segments {
     pub fn push(&mut self, seg: Segment) -> u32 {
         let i = self.len;
         let b = (i / BLOCK) as u32;
-        if i.is_multiple_of(BLOCK) || !self.open.contains_key(&b) {
-            self.open_for_push(b);
-        }
-        self.version += 1;
-        self.len += 1;
-        let block = self.open.get_mut(&b).expect("the last block is open");
+        // One look-up: the last block, unless a new one starts here or
+        // the last one was encoded meanwhile.
+        let block = match self.open.get_mut(&b) {
+            Some(block) if !i.is_multiple_of(BLOCK) => block,
+            _ => self.open_for_push(b),
+        };
         block.in_flight += u32::from(seg.fate == Fate::InFlight);
         block.segs.push(seg);
-        if block.in_flight == 0 && block.segs.len() == BLOCK {
+        let settled = block.in_flight == 0 && block.segs.len() == BLOCK;
+        self.version += 1;
+        self.len += 1;
+        if settled {
             self.seal(b);
         }
         i as u32
@@ -289,7 +292,7 @@ impl Segments {
     /// Opens block `b` for [`Segments::push`]: a new one, or the last one
     /// again if it was encoded (every segment settled) before it was full.
     #[inline(never)]
-    fn open_for_push(&mut self, b: u32) {
+    fn open_for_push(&mut self, b: u32) -> &mut OpenBlock {
         if self.len.is_multiple_of(BLOCK) {
             self.spans.push((0, 0));
             let segs = self
@@ -307,6 +310,7 @@ impl Segments {
         } else {
             self.reopen(b);
         }
+        self.open.get_mut(&b).expect("just opened")
     }
 
     /// Changes segment `i` (a fate, a receiving host). Changing a segment
@@ -335,6 +339,35 @@ impl Segments {
         if block.in_flight == 0 && block.segs.len() == BLOCK {
             self.seal(b);
         }
+    }
+
+    /// Marks segment `i` delivered to `node` at `at`: what
+    /// `update(i, |s| { s.fate = Fate::Delivered { at }; s.to = Some(node) })`
+    /// does, with the common case (a segment in flight, its block open)
+    /// on a short path.
+    #[inline]
+    pub fn deliver(&mut self, i: usize, node: u32, at: Instant) {
+        let b = (i / BLOCK) as u32;
+        if i < self.len
+            && let Some(block) = self.open.get_mut(&b)
+        {
+            let s = &mut block.segs[i % BLOCK];
+            if s.fate == Fate::InFlight {
+                s.fate = Fate::Delivered { at };
+                s.to = Some(node);
+                block.generation += 1;
+                block.in_flight -= 1;
+                self.version += 1;
+                if block.in_flight == 0 && block.segs.len() == BLOCK {
+                    self.seal(b);
+                }
+                return;
+            }
+        }
+        self.update(i, |s| {
+            s.fate = Fate::Delivered { at };
+            s.to = Some(node);
+        });
     }
 
     /// Changes every segment (tests and fixtures).
@@ -525,8 +558,9 @@ impl Segments {
         }
     }
 
-    /// Hands a copy of block `b` to the background thread and installs
-    /// whatever encodings have come back. The block stays open (readable,
+    /// Adds a copy of block `b` to the batch for the background thread,
+    /// and once the batch is full sends it and installs whatever
+    /// encodings have come back. The block stays open (readable,
     /// changeable) until its encoding is installed.
     fn seal_in_background(&mut self, b: u32) {
         let Some(block) = self.open.get(&b) else {
@@ -535,20 +569,23 @@ impl Segments {
         let Some(bg) = self.bg.as_mut() else {
             return;
         };
-        let mut segs = bg.spare.pop().unwrap_or_else(|| Vec::with_capacity(BLOCK));
-        segs.clear();
-        segs.extend_from_slice(&block.segs);
-        let job = Job {
+        bg.pending.blocks.push(BatchEntry {
             block: b,
             generation: block.generation,
-            segs,
-            bytes: bg.spare_bytes.pop().unwrap_or_default(),
-        };
-        if bg.jobs.send(job).is_err() {
-            // The thread is gone (it panicked): encode here from now on.
+            segs: block.segs.len() as u32,
+            bytes: 0,
+        });
+        bg.pending.segs.extend_from_slice(&block.segs);
+        if bg.pending.blocks.len() < BATCH {
+            return;
+        }
+        let next = bg.spare.pop().unwrap_or_else(Batch::new);
+        let batch = std::mem::replace(&mut bg.pending, next);
+        if bg.jobs.send(batch).is_err() {
+            // The thread is gone (it panicked): encode here from now on
+            // (the blocks of the batch are still open, and settled).
             self.stop_background();
             self.bg_after = usize::MAX;
-            self.seal_here(b);
             return;
         }
         bg.sent += 1;
@@ -564,23 +601,29 @@ impl Segments {
         }
     }
 
-    /// Installs an encoding from the background thread: the flows it
-    /// named first join the table (the thread's table and ours stay the
-    /// same, in the same order), and the bytes replace the open block
-    /// unless the block changed since it was sent.
-    fn install(&mut self, done: Done) {
+    /// Installs a batch's encodings from the background thread: the flows
+    /// it named first join the table (the thread's table and ours stay
+    /// the same, in the same order), and each block's bytes replace the
+    /// open block unless the block changed since it was sent.
+    fn install(&mut self, mut done: Batch) {
         for f in &done.new_flows {
             self.flows.id(*f);
         }
-        let current = self
-            .open
-            .get(&done.block)
-            .is_some_and(|o| o.generation == done.generation);
-        if current {
+        let mut at = 0;
+        for e in &done.blocks {
+            let bytes = &done.bytes[at..at + e.bytes as usize];
+            at += e.bytes as usize;
+            let current = self
+                .open
+                .get(&e.block)
+                .is_some_and(|o| o.generation == e.generation);
+            if !current {
+                continue;
+            }
             let start = self.bytes.len();
-            self.bytes.extend_from_slice(&done.bytes);
-            self.spans[done.block as usize] = (start as u64, done.bytes.len() as u32);
-            let block = self.open.remove(&done.block).expect("checked");
+            self.bytes.extend_from_slice(bytes);
+            self.spans[e.block as usize] = (start as u64, e.bytes);
+            let block = self.open.remove(&e.block).expect("checked");
             if self.spare.len() < 4 {
                 let mut segs = block.segs;
                 segs.clear();
@@ -590,8 +633,8 @@ impl Segments {
         }
         if let Some(bg) = self.bg.as_mut() {
             bg.sent -= 1;
-            bg.spare.push(done.segs);
-            bg.spare_bytes.push(done.bytes);
+            done.clear();
+            bg.spare.push(done);
         }
     }
 
@@ -601,6 +644,12 @@ impl Segments {
         let Some(bg) = self.bg.as_mut() else {
             return;
         };
+        // The batch not yet full goes too (if the thread is gone, its
+        // blocks are still open, and encoded here below).
+        let last = std::mem::take(&mut bg.pending);
+        if !last.blocks.is_empty() && bg.jobs.send(last).is_ok() {
+            bg.sent += 1;
+        }
         // Closing the job channel lets the thread finish what it was
         // sent, then end.
         let (closed, _) = std::sync::mpsc::sync_channel(0);
@@ -916,49 +965,98 @@ fn encode_block(
 /// transfer costs, and it needs nothing from the simulation but the
 /// block. Shorter stores (every bundled scenario, the player's tests)
 /// never start a thread.
-const BACKGROUND_AFTER: usize = 64 * BLOCK;
+///
+/// Starting a thread costs about as much as encoding a few blocks; 16
+/// blocks are well past that.
+const BACKGROUND_AFTER: usize = 16 * BLOCK;
 
 /// How many blocks may wait for the background thread before sealing
 /// waits for it (bounds the memory of a recording that outruns it).
 const BACKGROUND_QUEUE: usize = 256;
 
-/// A block for the background thread: a copy (the block stays readable
-/// and changeable here meanwhile).
-struct Job {
-    block: u32,
-    generation: u64,
-    segs: Vec<Segment>,
-    /// Storage for the encoding (reused: nothing allocates per block).
-    bytes: Vec<u8>,
-}
+/// How many blocks go to the background thread at once: waking it up
+/// for each block would cost the simulation a system call per block.
+const BATCH: usize = 8;
 
-/// The background thread's encoding of a [`Job`], with the flows it
-/// added to its table (in order) and the job's storage back for reuse.
-struct Done {
-    block: u32,
-    generation: u64,
+/// Blocks for the background thread, and back: copies of settled blocks
+/// (they stay readable and changeable here meanwhile), then their
+/// encodings and the flows the thread's table gained encoding them (in
+/// order). The storage is reused: nothing allocates per batch once warm.
+#[derive(Default)]
+struct Batch {
+    blocks: Vec<BatchEntry>,
+    /// The blocks' segments, back to back.
+    segs: Vec<Segment>,
+    /// Their encodings, back to back.
     bytes: Vec<u8>,
     new_flows: Vec<Flow>,
-    segs: Vec<Segment>,
+}
+
+struct BatchEntry {
+    block: u32,
+    generation: u64,
+    /// How many segments and encoded bytes the block has in the batch.
+    segs: u32,
+    bytes: u32,
+}
+
+impl Batch {
+    /// An empty batch with room for [`BATCH`] blocks (grown once, not
+    /// block by block).
+    fn new() -> Batch {
+        Batch {
+            blocks: Vec::with_capacity(BATCH),
+            segs: Vec::with_capacity(BATCH * BLOCK),
+            bytes: Vec::new(),
+            new_flows: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.blocks.clear();
+        self.segs.clear();
+        self.bytes.clear();
+        self.new_flows.clear();
+    }
+
+    /// Encodes the blocks (on the background thread), naming flows with
+    /// `table`.
+    fn encode(&mut self, table: &mut FlowTable, scratch: &mut Vec<u8>) {
+        let known = table.list.len();
+        self.bytes.clear();
+        let mut at = 0;
+        for e in &mut self.blocks {
+            let segs = &self.segs[at..at + e.segs as usize];
+            at += e.segs as usize;
+            let n = encode_block(segs, e.block as usize * BLOCK, table, scratch);
+            self.bytes.extend_from_slice(&scratch[..n]);
+            e.bytes = n as u32;
+        }
+        self.new_flows.clear();
+        self.new_flows.extend_from_slice(&table.list[known..]);
+    }
 }
 
 /// The second thread that encodes blocks. It keeps its own copy of the
 /// flow table and encodes blocks in the order they are sent, so it names
 /// flows exactly as this thread would have; each result carries the
 /// flows it added, which join this thread's table when it is installed,
-/// so the two tables never differ for an installed block. Encodings are
-/// installed when the next block is sent, and all of them when the run
-/// ends ([`Segments::seal_all`]): the stored bytes are the same as
-/// without the thread, only computed elsewhere.
+/// so the two tables never differ for an installed block. Blocks go in
+/// batches of [`BATCH`]; encodings are installed when the next batch is
+/// sent, and all of them when the run ends ([`Segments::seal_all`]): the
+/// stored bytes are the same as without the thread, only computed
+/// elsewhere.
 struct Background {
-    jobs: std::sync::mpsc::SyncSender<Job>,
+    jobs: std::sync::mpsc::SyncSender<Batch>,
     /// Behind a mutex only so that the store stays `Sync`; one thread
     /// ever uses it.
-    done: std::sync::Mutex<std::sync::mpsc::Receiver<Done>>,
-    /// Jobs sent and not yet installed.
+    done: std::sync::Mutex<std::sync::mpsc::Receiver<Batch>>,
+    /// The batch being filled.
+    pending: Batch,
+    /// Batches sent and not yet installed.
     sent: usize,
-    spare: Vec<Vec<Segment>>,
-    spare_bytes: Vec<Vec<u8>>,
+    /// Batches installed, for reuse.
+    spare: Vec<Batch>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -969,32 +1067,16 @@ impl Background {
         if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
             return None;
         }
-        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Job>(BACKGROUND_QUEUE);
-        let (done_tx, done) = std::sync::mpsc::channel::<Done>();
+        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Batch>(BACKGROUND_QUEUE / BATCH);
+        let (done_tx, done) = std::sync::mpsc::channel::<Batch>();
         let mut table = flows.clone();
         let handle = std::thread::Builder::new()
             .name("netstep-trace-encode".into())
             .spawn(move || {
                 let mut scratch = Vec::new();
-                for job in job_rx {
-                    let known = table.list.len();
-                    let n = encode_block(
-                        &job.segs,
-                        job.block as usize * BLOCK,
-                        &mut table,
-                        &mut scratch,
-                    );
-                    let mut bytes = job.bytes;
-                    bytes.clear();
-                    bytes.extend_from_slice(&scratch[..n]);
-                    let done = Done {
-                        block: job.block,
-                        generation: job.generation,
-                        bytes,
-                        new_flows: table.list[known..].to_vec(),
-                        segs: job.segs,
-                    };
-                    if done_tx.send(done).is_err() {
+                for mut batch in job_rx {
+                    batch.encode(&mut table, &mut scratch);
+                    if done_tx.send(batch).is_err() {
                         return;
                     }
                 }
@@ -1003,9 +1085,9 @@ impl Background {
         Some(Background {
             jobs,
             done: std::sync::Mutex::new(done),
+            pending: Batch::new(),
             sent: 0,
             spare: Vec::new(),
-            spare_bytes: Vec::new(),
             handle: Some(handle),
         })
     }
