@@ -41,6 +41,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Segments per block.
 pub const BLOCK: usize = 32;
 
+/// How many emptied blocks' storage is kept for new blocks. With the
+/// encoder thread, a dozen blocks or more are open at once (those waiting
+/// for their batch to come back), and a smaller pool meant an allocation
+/// per block.
+const SPARE_BLOCKS: usize = 64;
+
 /// Every store gets an identity, so the per-thread decoding cache never
 /// mistakes one store (or one state of a store) for another.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -551,7 +557,7 @@ impl Segments {
         self.bytes.extend_from_slice(&self.scratch[..n]);
         self.spans[b as usize] = (start as u64, n as u32);
         self.version += 1;
-        if self.spare.len() < 4 {
+        if self.spare.len() < SPARE_BLOCKS {
             let mut segs = block.segs;
             segs.clear();
             self.spare.push(segs);
@@ -624,7 +630,7 @@ impl Segments {
             self.bytes.extend_from_slice(bytes);
             self.spans[e.block as usize] = (start as u64, e.bytes);
             let block = self.open.remove(&e.block).expect("checked");
-            if self.spare.len() < 4 {
+            if self.spare.len() < SPARE_BLOCKS {
                 let mut segs = block.segs;
                 segs.clear();
                 self.spare.push(segs);
@@ -1068,7 +1074,12 @@ impl Background {
             return None;
         }
         let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Batch>(BACKGROUND_QUEUE / BATCH);
-        let (done_tx, done) = std::sync::mpsc::channel::<Batch>();
+        // Bounded too, so that the channel allocates nothing per message.
+        // Room for every job that can be queued, plus the one being
+        // encoded and one more: this thread drains the results after each
+        // send, so the encoder never waits on a full result queue while
+        // this thread waits on a full job queue.
+        let (done_tx, done) = std::sync::mpsc::sync_channel::<Batch>(BACKGROUND_QUEUE / BATCH + 2);
         let mut table = flows.clone();
         let handle = std::thread::Builder::new()
             .name("netstep-trace-encode".into())
