@@ -18,7 +18,7 @@
 //! Blocks still waiting for a fate stay as [`Segment`] values: a segment's
 //! fate and (on arrival) its receiving host change after it is sent.
 //!
-//! A store that grows past a few thousand segments (a long recording)
+//! A store that grows past a few hundred segments (a long recording)
 //! encodes its blocks on a second thread, so the simulation does not wait
 //! for the encoder; the bytes stored are the same (see [`Background`]).
 //!
