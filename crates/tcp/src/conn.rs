@@ -1583,14 +1583,7 @@ impl Conn {
         // window is closed, or too small to send by the SWS rules.
         let pending = self.data_end().distance(self.snd_una.max(self.tx_seq)) > 0;
         let waiting = pending
-            && matches!(
-                self.state,
-                State::Established
-                    | State::CloseWait
-                    | State::FinWait1
-                    | State::Closing
-                    | State::LastAck
-            )
+            && self.state.sends_data()
             && (self.probing || !in_flight)
             && !self.would_send_data();
         if waiting {
@@ -1816,14 +1809,7 @@ impl Conn {
         {
             return true;
         }
-        matches!(
-            self.state,
-            State::Established
-                | State::CloseWait
-                | State::FinWait1
-                | State::Closing
-                | State::LastAck
-        ) && self.data_plan_ready()
+        self.state.sends_data() && self.data_plan_ready()
     }
 
     /// Whether [`Conn::data_plan`] would return a segment now: its own
@@ -1886,14 +1872,7 @@ impl Conn {
         {
             return Some(p);
         }
-        if matches!(
-            self.state,
-            State::Established
-                | State::CloseWait
-                | State::FinWait1
-                | State::Closing
-                | State::LastAck
-        ) {
+        if self.state.sends_data() {
             if let Some(p) = self.data_plan(now) {
                 return Some(p);
             }

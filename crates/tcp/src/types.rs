@@ -84,6 +84,21 @@ impl State {
     pub const fn is_synchronized(self) -> bool {
         !matches!(self, State::Closed | State::Listen | State::SynSent)
     }
+
+    /// The states in which our data and FIN may still go out (RFC 9293
+    /// 3.10.2 accepts SEND in ESTABLISHED and CLOSE-WAIT; in FIN-WAIT-1,
+    /// CLOSING and LAST-ACK what was queued before CLOSE, and the FIN, may
+    /// still be sent or resent).
+    pub const fn sends_data(self) -> bool {
+        matches!(
+            self,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        )
+    }
 }
 
 impl fmt::Display for State {
