@@ -1110,6 +1110,13 @@ impl Drop for Background {
         // no thread outlives its store.
         let (closed, _) = std::sync::mpsc::sync_channel(0);
         drop(std::mem::replace(&mut self.jobs, closed));
+        // Dropping the results too: a thread about to hand one back finds
+        // nobody listening and ends, instead of waiting for room.
+        let (_, gone) = std::sync::mpsc::sync_channel(0);
+        drop(std::mem::replace(
+            &mut self.done,
+            std::sync::Mutex::new(gone),
+        ));
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
@@ -2064,6 +2071,25 @@ mod tests {
         assert_eq!(encodings(&there), encodings(&here));
         assert_eq!(there.flows.list, here.flows.list);
         assert_eq!(there.heap_bytes(), here.heap_bytes());
+    }
+
+    #[test]
+    fn a_store_dropped_while_its_thread_works_lets_it_go() {
+        let segs = arbitrary(40 * BLOCK, 9);
+        for _ in 0..20 {
+            let mut store = Segments::new();
+            store.bg_after = BLOCK;
+            for s in &segs {
+                let mut s = *s;
+                if s.fate == Fate::InFlight {
+                    s.fate = Fate::Delivered { at: s.time };
+                }
+                store.push(s);
+            }
+            assert!(store.bg.is_some());
+            // Dropped with batches in flight and results unread: returns.
+            drop(store);
+        }
     }
 
     #[test]
