@@ -65,6 +65,15 @@ struct OpenBlock {
     generation: u64,
 }
 
+impl OpenBlock {
+    /// Full, and every segment delivered or dropped: ready to encode (the
+    /// last block, not yet full, still takes segments).
+    #[inline]
+    fn settled(&self) -> bool {
+        self.in_flight == 0 && self.segs.len() == BLOCK
+    }
+}
+
 /// The blocks not yet encoded, found by block number in constant time:
 /// slot `k` holds block `base + k`. Blocks settle nearly in order, so the
 /// slots stay few: from the oldest block still waiting to the newest.
@@ -286,7 +295,7 @@ impl Segments {
         };
         block.in_flight += u32::from(seg.fate == Fate::InFlight);
         block.segs.push(seg);
-        let settled = block.in_flight == 0 && block.segs.len() == BLOCK;
+        let settled = block.settled();
         self.version += 1;
         self.len += 1;
         if settled {
@@ -342,7 +351,7 @@ impl Segments {
         block.in_flight = block.in_flight + u32::from(now) - u32::from(was);
         // Sealed once every segment is final (a full block only: the
         // last one still takes segments).
-        if block.in_flight == 0 && block.segs.len() == BLOCK {
+        if block.settled() {
             self.seal(b);
         }
     }
@@ -364,7 +373,7 @@ impl Segments {
                 block.generation += 1;
                 block.in_flight -= 1;
                 self.version += 1;
-                if block.in_flight == 0 && block.segs.len() == BLOCK {
+                if block.settled() {
                     self.seal(b);
                 }
                 return;
@@ -555,7 +564,13 @@ impl Segments {
         );
         let start = self.bytes.len();
         self.bytes.extend_from_slice(&self.scratch[..n]);
-        self.spans[b as usize] = (start as u64, n as u32);
+        self.encoded(b, start, block);
+    }
+
+    /// Block `b`'s encoding was appended to `bytes` from `start`: the
+    /// block is no longer open, and its storage serves a new block.
+    fn encoded(&mut self, b: u32, start: usize, block: OpenBlock) {
+        self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
         self.version += 1;
         if self.spare.len() < SPARE_BLOCKS {
             let mut segs = block.segs;
@@ -628,14 +643,8 @@ impl Segments {
             }
             let start = self.bytes.len();
             self.bytes.extend_from_slice(bytes);
-            self.spans[e.block as usize] = (start as u64, e.bytes);
             let block = self.open.remove(&e.block).expect("checked");
-            if self.spare.len() < SPARE_BLOCKS {
-                let mut segs = block.segs;
-                segs.clear();
-                self.spare.push(segs);
-            }
-            self.version += 1;
+            self.encoded(e.block, start, block);
         }
         if let Some(bg) = self.bg.as_mut() {
             bg.sent -= 1;
@@ -681,11 +690,7 @@ impl Segments {
         let settled: Vec<u32> = self
             .open
             .keys()
-            .filter(|b| {
-                self.open
-                    .get(b)
-                    .is_some_and(|o| o.in_flight == 0 && o.segs.len() == BLOCK)
-            })
+            .filter(|b| self.open.get(b).is_some_and(OpenBlock::settled))
             .collect();
         for b in settled {
             self.seal_here(b);
