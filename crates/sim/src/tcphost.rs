@@ -245,6 +245,32 @@ impl AppIo<'_, '_> {
 
     /// Queues `bytes` for sending; returns how many the socket took.
     pub fn send(&mut self, conn: ConnId, bytes: &[u8]) -> usize {
+        self.write(conn, bytes, |rec, local, remote, n| {
+            rec.app_wrote(local, remote, &bytes[..n]);
+        })
+    }
+
+    /// Queues the bytes of the bulk pattern ([`netstep_trace::pattern`])
+    /// from stream offset `offset`, at most `max` of them (and at most
+    /// [`netstep_trace::pattern::MAX_SLICE`]); returns how many the socket
+    /// took. The trace stores the stream's length, not its bytes. The
+    /// application keeps `offset` equal to what it has sent so far.
+    pub fn send_pattern(&mut self, conn: ConnId, offset: u64, max: usize) -> usize {
+        let bytes = netstep_trace::pattern::slice(offset, max);
+        self.write(conn, bytes, |rec, local, remote, n| {
+            rec.app_wrote_pattern(local, remote, n as u64);
+        })
+    }
+
+    /// SEND as a non-blocking socket does it: takes what fits, asks to
+    /// hear when there is room again, has `record` note the `n` bytes
+    /// taken in the trace, and puts on the wire what TCP can send now.
+    fn write(
+        &mut self,
+        conn: ConnId,
+        bytes: &[u8],
+        record: impl FnOnce(&mut crate::record::Recorder, SocketAddrV4, SocketAddrV4, usize),
+    ) -> usize {
         let now = self.now;
         let n = match self.stack.ep.send(now, conn, bytes) {
             // A full buffer: nothing changed since the last flush, so
@@ -263,34 +289,7 @@ impl AppIo<'_, '_> {
         if n > 0
             && let Some((local, remote)) = self.stack.endpoints(conn)
         {
-            self.cx.rec.app_wrote(local, remote, &bytes[..n]);
-        }
-        self.stack.flush(now, self.cx);
-        n
-    }
-
-    /// Queues the bytes of the bulk pattern ([`netstep_trace::pattern`])
-    /// from stream offset `offset`, at most `max` of them (and at most
-    /// [`netstep_trace::pattern::MAX_SLICE`]); returns how many the socket
-    /// took. The trace stores the stream's length, not its bytes. The
-    /// application keeps `offset` equal to what it has sent so far.
-    pub fn send_pattern(&mut self, conn: ConnId, offset: u64, max: usize) -> usize {
-        let now = self.now;
-        let bytes = netstep_trace::pattern::slice(offset, max);
-        let n = match self.stack.ep.send(now, conn, bytes) {
-            Ok(0) if !bytes.is_empty() => {
-                self.stack.want_writable_insert(conn);
-                return 0;
-            }
-            r => r.unwrap_or(0),
-        };
-        if n < bytes.len() {
-            self.stack.want_writable_insert(conn);
-        }
-        if n > 0
-            && let Some((local, remote)) = self.stack.endpoints(conn)
-        {
-            self.cx.rec.app_wrote_pattern(local, remote, n as u64);
+            record(self.cx.rec, local, remote, n);
         }
         self.stack.flush(now, self.cx);
         n
