@@ -53,7 +53,13 @@ pub enum SockEvent<'a> {
 #[derive(Debug)]
 enum Pending {
     Event(SockEvent<'static>),
-    Received { conn: ConnId, buf: Vec<u8> },
+    /// The bytes are `buf[range]` (the buffer may be a receive buffer's
+    /// former storage, see [`Endpoint::recv_exchange`]).
+    Received {
+        conn: ConnId,
+        buf: Vec<u8>,
+        range: core::ops::Range<usize>,
+    },
 }
 
 /// An application on a TCP host, sans-IO like the protocols it runs.
@@ -565,21 +571,36 @@ impl Stack {
             TcpEvent::Connected { conn } => self.notify(conn, SockEvent::Connected { conn }),
             TcpEvent::Readable { conn } => {
                 let mut buf = self.bufs.pop().unwrap_or_default();
-                buf.clear();
                 // Read until empty, 64 KiB a call, as a program with a 64 KiB
                 // buffer would (each read may open the window). Asking how
                 // much is there first spares the empty read a program's
                 // last `read` would be: it changes nothing in TCP but
                 // would queue the connection for another transmit poll.
-                while self.ep.recv_available(conn) > 0
-                    && self.ep.recv_append(conn, &mut buf, 64 * 1024).unwrap_or(0) > 0
-                {
+                // The first read trades buffers with the receive buffer
+                // when it can (a reader that keeps up: every segment).
+                let mut range = 0..0;
+                if self.ep.recv_available(conn) > 0 {
+                    range = self
+                        .ep
+                        .recv_exchange(conn, &mut buf, 64 * 1024)
+                        .unwrap_or(0..0);
                 }
-                if buf.is_empty() {
+                if self.ep.recv_available(conn) > 0 && !range.is_empty() {
+                    // More than one read's worth: gather the rest behind
+                    // the first (rare, so the move costs nothing).
+                    buf.copy_within(range.clone(), 0);
+                    buf.truncate(range.len());
+                    while self.ep.recv_available(conn) > 0
+                        && self.ep.recv_append(conn, &mut buf, 64 * 1024).unwrap_or(0) > 0
+                    {
+                    }
+                    range = 0..buf.len();
+                }
+                if range.is_empty() {
                     self.bufs.push(buf);
                 } else if let Some(o) = self.conn_owner.get(&conn) {
                     self.pending
-                        .push_back((o.app, Pending::Received { conn, buf }));
+                        .push_back((o.app, Pending::Received { conn, buf, range }));
                 } else {
                     self.bufs.push(buf);
                 }
@@ -749,8 +770,11 @@ impl TcpHost {
             };
             match ev {
                 Pending::Event(ev) => self.apps[app].on_event(now, ev, &mut io),
-                Pending::Received { conn, buf } => {
-                    let ev = SockEvent::Received { conn, bytes: &buf };
+                Pending::Received { conn, buf, range } => {
+                    let ev = SockEvent::Received {
+                        conn,
+                        bytes: &buf[range],
+                    };
                     self.apps[app].on_event(now, ev, &mut io);
                     self.stack.bufs.push(buf);
                 }

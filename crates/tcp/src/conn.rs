@@ -1672,6 +1672,42 @@ impl Conn {
         self.after_recv(n)
     }
 
+    /// RECEIVE into `out`, replacing what it held: `recv_append` into an
+    /// empty `out`, the same bytes and the same bookkeeping, but the bytes
+    /// move by a trade of storage when they can (see [`Ring::exchange`]).
+    /// They are `out[range]`.
+    pub(crate) fn recv_exchange(
+        &mut self,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> Result<core::ops::Range<usize>, TcpError> {
+        if self.close_reason.is_some_and(|r| r != CloseReason::Normal) {
+            return Err(self.closed_error());
+        }
+        // Bytes past the end wait for a hole to fill only while the
+        // reassembly table holds ranges: without any, the storage past the
+        // queued bytes holds nothing the connection needs.
+        let moved = if self.asm.is_empty() {
+            self.rx.exchange(out, max)
+        } else {
+            None
+        };
+        let range = match moved {
+            Some(r) => r,
+            None => {
+                out.clear();
+                let n = if self.rx.is_empty() {
+                    0
+                } else {
+                    self.rx.pop_append(out, max)
+                };
+                0..n
+            }
+        };
+        self.after_recv(range.len())?;
+        Ok(range)
+    }
+
     #[inline]
     fn after_recv(&mut self, n: usize) -> Result<usize, TcpError> {
         self.readable_signalled = false;

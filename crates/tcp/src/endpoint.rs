@@ -461,6 +461,29 @@ impl Endpoint {
         Ok(n)
     }
 
+    /// RECEIVE into `buf`, replacing what it held, at most `max` bytes:
+    /// the same as [`Endpoint::recv_append`] into an empty `buf` (the same
+    /// bytes, the same window updates), but when everything readable is
+    /// one run in the receive buffer's storage, `buf` and the storage trade
+    /// places instead of the bytes being copied. The bytes read are
+    /// `buf[range]`; `buf`'s length is not theirs. Give the same buffers
+    /// back on later calls: once a buffer is as large as the receive
+    /// buffer's storage, reading allocates nothing.
+    pub fn recv_exchange(
+        &mut self,
+        conn: ConnId,
+        buf: &mut Vec<u8>,
+        max: usize,
+    ) -> Result<core::ops::Range<usize>, TcpError> {
+        let c = self
+            .conns
+            .get_mut(conn.0 as usize)
+            .ok_or(TcpError::InvalidConn)?;
+        let range = c.recv_exchange(buf, max)?;
+        self.queue_after_recv(conn);
+        Ok(range)
+    }
+
     /// Reading changes only the receive buffer, so the only segment it can
     /// call for is a window update (an owed ACK). Every other reason to
     /// send queued the connection when it arose, and a connection off the

@@ -203,6 +203,40 @@ impl Ring {
         n
     }
 
+    /// Moves every queued byte to `out` without copying, when they are one
+    /// run of at most `max` bytes in a ring without a mirror: the ring takes
+    /// `out`'s storage (made as long as its own first) and gives its own,
+    /// and the bytes are `out[range]`. `None`, changing nothing, when they
+    /// are not. The caller must know that nothing waits past the end (no
+    /// out-of-order bytes): the storage given away keeps them, the one
+    /// taken holds garbage.
+    ///
+    /// This is the copy a reader makes of each segment on its way from the
+    /// receive buffer to the application, saved: a reader that keeps up
+    /// empties the buffer after every segment, so its bytes are always one
+    /// run from the start of the storage.
+    pub(crate) fn exchange(
+        &mut self,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> Option<core::ops::Range<usize>> {
+        let (head, n) = (self.head, self.len);
+        if self.mirror != 0 || n == 0 || n > max || head + n > self.size {
+            return None;
+        }
+        if out.capacity() < self.size {
+            // Once per buffer of the reader's pool and size of storage:
+            // from then on the two buffers trade places.
+            *out = vec![0; self.size];
+        } else {
+            out.resize(self.size, 0);
+        }
+        core::mem::swap(&mut self.buf, out);
+        self.head = 0;
+        self.len = 0;
+        Some(head..head + n)
+    }
+
     /// Forgets the first `n` queued bytes (they were acknowledged).
     pub(crate) fn drop_front(&mut self, n: usize) {
         let n = n.min(self.len);
@@ -341,6 +375,35 @@ mod tests {
         assert_eq!(r.view(6, 5), b"kl");
         r.drop_front(3);
         assert_eq!(r.view(0, 5), b"hijkl");
+    }
+
+    #[test]
+    fn exchange_trades_storage_only_for_one_run() {
+        let mut r = Ring::new(4096);
+        r.push(b"hello");
+        r.drop_front(1);
+        let mut out = b"old".to_vec();
+        let range = r.exchange(&mut out, 100).expect("one run");
+        assert_eq!(&out[range], b"ello");
+        assert!(r.is_empty());
+        // The ring works on with the storage it took.
+        r.push(b"again");
+        let mut out2 = Vec::new();
+        assert_eq!(r.exchange(&mut out2, 3), None, "more than max");
+        let range = r.exchange(&mut out2, 5).unwrap();
+        assert_eq!(&out2[range], b"again");
+        // Wrapped: no single run, nothing changes.
+        let mut w = Ring::new(2048);
+        w.push(&[1; 2000]);
+        w.drop_front(1990);
+        w.push(&[2; 100]);
+        let mut out3 = Vec::new();
+        assert_eq!(w.exchange(&mut out3, 4096), None);
+        assert_eq!(w.len(), 110);
+        // A ring with a mirror (the send buffer) never trades.
+        let mut m = Ring::with_mirror(4096, 64);
+        m.push(b"abc");
+        assert_eq!(m.exchange(&mut out3, 4096), None);
     }
 
     #[test]

@@ -18,7 +18,36 @@ struct InFlight {
     payload: Vec<u8>,
 }
 
-fn run(profile: Profile, len: usize, loss_per_mille: u64, read_chunk: usize, seed: u64) {
+/// How B's application reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Read {
+    /// `recv_append` onto the end of everything received.
+    Append,
+    /// `recv_exchange` into a buffer of its own (trading storage with the
+    /// receive buffer when it can), then a copy of the bytes read.
+    Exchange,
+}
+
+/// Runs a transfer and returns every segment put on the wire, with its
+/// time and headers, in order.
+fn run(
+    profile: Profile,
+    len: usize,
+    loss_per_mille: u64,
+    read_chunk: usize,
+    seed: u64,
+) -> Vec<String> {
+    run_reading(profile, len, loss_per_mille, read_chunk, seed, Read::Append)
+}
+
+fn run_reading(
+    profile: Profile,
+    len: usize,
+    loss_per_mille: u64,
+    read_chunk: usize,
+    seed: u64,
+    read: Read,
+) -> Vec<String> {
     let a_ip = Ipv4Addr::new(10, 0, 0, 1);
     let b_ip = Ipv4Addr::new(10, 0, 0, 2);
     let mut a = Endpoint::new(a_ip, profile.clone());
@@ -36,6 +65,8 @@ fn run(profile: Profile, len: usize, loss_per_mille: u64, read_chunk: usize, see
     let mut b_conn = None;
     let mut wire: Vec<InFlight> = Vec::new();
     let mut closed = false;
+    let mut transcript = Vec::new();
+    let mut own = Vec::new();
     for _ in 0..200_000 {
         // Application: A writes what fits; B reads at most `read_chunk`
         // per step (a slow reader fills the window).
@@ -49,11 +80,28 @@ fn run(profile: Profile, len: usize, loss_per_mille: u64, read_chunk: usize, see
             closed = true;
         }
         if let Some(c) = b_conn {
-            let _ = b.recv_append(c, &mut received, read_chunk);
+            match read {
+                Read::Append => {
+                    let _ = b.recv_append(c, &mut received, read_chunk);
+                }
+                Read::Exchange => {
+                    if let Ok(r) = b.recv_exchange(c, &mut own, read_chunk) {
+                        received.extend_from_slice(&own[r]);
+                    }
+                }
+            }
         }
         // Output of both sides onto the wire.
         for (ep, to_b) in [(&mut a, true), (&mut b, false)] {
             while let Some(t) = ep.poll_transmit(now) {
+                transcript.push(format!(
+                    "{now:?} to_b={to_b} seq={} ack={:?} flags={:?} win={} len={}",
+                    t.tcp.seq_number.get(),
+                    t.tcp.ack_number.map(|a| a.get()),
+                    t.tcp.flags,
+                    t.tcp.window,
+                    t.tcp.payload.len()
+                ));
                 let lost = wire_rng.next_u64() % 1000 < loss_per_mille;
                 if !lost {
                     wire.push(InFlight {
@@ -78,7 +126,7 @@ fn run(profile: Profile, len: usize, loss_per_mille: u64, read_chunk: usize, see
             for (i, &x) in received.iter().enumerate() {
                 assert_eq!(x, byte(i), "byte {i}");
             }
-            return;
+            return transcript;
         }
         // Next: a delivery, a timer, or (a slow reader) a little later.
         let next_wire = wire.iter().map(|w| w.at).min();
@@ -135,5 +183,25 @@ fn slow_reader() {
     for seed in 0..3 {
         run(Profile::classic_windows(), 200_000, 5, 700, seed);
         run(Profile::linux(), 200_000, 5, 3000, seed);
+    }
+}
+
+/// Reading by trading storage (`recv_exchange`) changes nothing on the
+/// wire: the same segments at the same times as reading by copying, with
+/// losses (so out-of-order bytes wait in the buffer, which must not be
+/// traded away) and a slow reader (whose reads leave bytes behind).
+#[test]
+fn reading_by_exchange_is_reading_by_copy() {
+    for seed in 0..4 {
+        for (profile, loss, chunk) in [
+            (Profile::classic_windows(), 0, usize::MAX),
+            (Profile::classic_windows(), 20, usize::MAX),
+            (Profile::linux(), 20, 3000),
+            (Profile::classic_windows(), 5, 700),
+        ] {
+            let copy = run_reading(profile.clone(), 150_000, loss, chunk, seed, Read::Append);
+            let exchange = run_reading(profile, 150_000, loss, chunk, seed, Read::Exchange);
+            assert_eq!(copy, exchange, "seed {seed}, loss {loss}, chunk {chunk}");
+        }
     }
 }
