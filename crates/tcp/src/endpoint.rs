@@ -91,6 +91,9 @@ pub struct Endpoint {
     /// Connections that may have something to send, smallest id first.
     tx_queue: BinaryHeap<Reverse<u32>>,
     /// (deadline, connection, generation); stale entries are skipped.
+    /// Kept only once the endpoint has a second connection (see
+    /// [`Endpoint::heap_timers`]): a lone connection's deadline is read
+    /// off the connection itself.
     timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
 }
 
@@ -370,11 +373,21 @@ impl Endpoint {
             &self.profile,
             &mut self.events,
         );
-        self.conns.push(conn);
+        self.add_conn(conn);
         self.bind(id);
         self.touch(id.0 as usize, now);
         self.tidy_timers();
         Ok(id)
+    }
+
+    /// Stores a new connection. The second one switches the endpoint to
+    /// the timer heap, which from then on holds every connection's
+    /// deadline: the first one's is entered now.
+    fn add_conn(&mut self, conn: Conn) {
+        self.conns.push(conn);
+        if self.conns.len() == 2 {
+            self.sync_deadline(0);
+        }
     }
 
     fn bind(&mut self, id: ConnId) {
@@ -422,6 +435,7 @@ impl Endpoint {
         after.update_timers(now, &self.profile);
         assert_eq!(format!("{after:?}"), format!("{c:?}"), "timers not settled");
         assert_eq!(c.next_deadline(), c.registered, "deadline not registered");
+        assert_eq!(self.poll_timeout(), self.timers.peek().map(|r| r.0.0));
         check_nothing_to_send(c);
         if let Some(&Reverse((t, i, generation))) = self.timers.peek() {
             let top = &self.conns[i as usize];
@@ -648,7 +662,7 @@ impl Endpoint {
             &self.profile,
             &mut self.events,
         );
-        self.conns.push(conn);
+        self.add_conn(conn);
         self.bind(id);
         if opts.once {
             self.unlisten(lid);
@@ -690,6 +704,19 @@ impl Endpoint {
 
     /// Runs every timer whose deadline is at or before `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if !self.heap_timers() {
+            // The lone connection (see `poll_timeout`). As with the heap,
+            // a deadline still due after its timers ran would run again.
+            while let Some(c) = self.conns.first_mut()
+                && c.next_deadline().is_some_and(|t| t <= now)
+            {
+                c.registered = None;
+                c.on_timeout(now, &self.profile, &mut self.events);
+                self.touch(0, now);
+            }
+            self.tidy_timers();
+            return;
+        }
         while let Some(&Reverse((t, idx, generation))) = self.timers.peek() {
             if t > now {
                 break;
@@ -847,7 +874,33 @@ impl Endpoint {
 
     /// The earliest deadline of any connection's timers.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.heap_timers() {
+            // One connection: its own earliest deadline, which is what
+            // the heap would hold (tests keep the heap too, and compare).
+            let d = self.conns.first().and_then(Conn::next_deadline);
+            #[cfg(test)]
+            assert_eq!(d, self.timers.peek().map(|&Reverse((t, _, _))| t));
+            return d;
+        }
         self.timers.peek().map(|&Reverse((t, _, _))| t)
+    }
+
+    /// Whether deadlines are answered from the timer heap. With at most
+    /// one connection (a client; a host running one transfer) the heap
+    /// would hold that connection's deadline alone, and keeping it cost a
+    /// heap update or two per segment: its deadline is computed when asked
+    /// instead. Once a second connection exists (connections are never
+    /// removed) the heap holds every connection's deadline.
+    #[inline]
+    fn heap_timers(&self) -> bool {
+        self.conns.len() > 1
+    }
+
+    /// Whether the heap is kept up to date: in heap mode, and always in
+    /// tests, which check the lone connection's answers against it.
+    #[inline]
+    fn keep_heap(&self) -> bool {
+        cfg!(test) || self.heap_timers()
     }
 
     /// The next event for the application and the trace.
@@ -866,16 +919,25 @@ impl Endpoint {
         self.reregister(idx);
     }
 
-    #[inline]
+    #[inline(always)]
     fn reregister(&mut self, idx: usize) {
-        let c = &self.conns[idx];
-        let d = c.next_deadline();
-        if d != c.registered {
-            self.register(idx, d);
+        if self.keep_heap() {
+            self.sync_deadline(idx);
         }
         let c = &self.conns[idx];
         if c.state == State::Closed && c.bound {
             self.unbind(idx);
+        }
+    }
+
+    /// Enters the connection's deadline in the timer heap if it changed.
+    /// Out of line: only hosts with several connections come here.
+    #[inline(never)]
+    fn sync_deadline(&mut self, idx: usize) {
+        let c = &self.conns[idx];
+        let d = c.next_deadline();
+        if d != c.registered {
+            self.register(idx, d);
         }
     }
 
