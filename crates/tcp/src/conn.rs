@@ -1018,7 +1018,11 @@ impl Conn {
     /// SYN-RECEIVED's own test: the ACK's acceptability (RFC 9293, RFC 5961
     /// 5.2), new data acknowledged, duplicate ACKs, the send window.
     /// Returns false when the segment is dropped (or the connection
-    /// closed) and processing stops.
+    /// closed) and processing stops. Inlined: for most segments (every
+    /// data segment of a one-way transfer) the ACK is a repeat of
+    /// SND.UNA and this is a few comparisons; an ACK of new data takes
+    /// the out-of-line `on_new_ack`.
+    #[inline(always)]
     fn process_ack(
         &mut self,
         now: Instant,
@@ -1144,6 +1148,7 @@ impl Conn {
     /// the retransmission queue that are thereby entirely acknowledged are
     /// removed", RTT, congestion window, timers, FIN-acknowledged state
     /// changes.
+    #[inline(never)]
     fn on_new_ack(&mut self, now: Instant, prof: &Profile, ack: SeqNumber, ev: &mut Events) {
         let old_una = self.snd_una;
         let syn_acked = old_una == self.iss;
