@@ -775,6 +775,9 @@ impl Endpoint {
                 vars: ConnVars::default(),
             });
         }
+        // Read before the connection is borrowed for the whole segment.
+        let heap = self.keep_heap();
+        let (addr, ttl) = (self.addr, self.profile.ttl);
         loop {
             let &Reverse(idx) = self.tx_queue.peek()?;
             let idx = idx as usize;
@@ -796,19 +799,20 @@ impl Endpoint {
                 #[cfg(test)]
                 check_nothing_to_send(c);
             }
-            let id = c.id;
-            let local_port = c.local.port();
-            let remote = c.remote;
-            let vars = c.vars();
-            self.reregister(idx);
-            self.tidy_timers();
+            // `reregister` and `tidy_timers`, whose work is all on paths
+            // that are rare here: a host with several connections, a
+            // connection that just closed.
+            if heap || (c.state == State::Closed && c.bound) {
+                self.reregister(idx);
+                self.tidy_timers();
+            }
+            let c = &mut self.conns[idx];
             // A SYN's options are built here (see `Plan::ts`); every other
             // segment of a connection carries at most timestamps (and no
             // SACK blocks: we send none), so its options' length needs no
             // counting.
             let (options, options_len) = if plan.flags.syn() {
-                let o =
-                    self.conns[idx].syn_options(now, &self.profile, plan.cause == TxCause::SynAck);
+                let o = c.syn_options(now, &self.profile, plan.cause == TxCause::SynAck);
                 (o, tcp_options_len(&o))
             } else {
                 let o = TcpOptions {
@@ -820,25 +824,26 @@ impl Endpoint {
             debug_assert_eq!(options_len, tcp_options_len(&options));
             let ident = self.ident;
             self.ident = ident.wrapping_add(1);
-            let ip = Ipv4Repr {
-                src: self.addr,
-                dst: *remote.ip(),
-                protocol: protocol::TCP,
-                ttl: self.profile.ttl,
-                ident,
-                dont_frag: true,
-                tos: 0,
-                payload_len: 20 + options_len + plan.payload_len,
-            };
+            let (id, local_port, remote) = (c.id, c.local.port(), c.remote);
+            let vars = c.vars();
             let payload = if plan.payload_len > 0 {
-                self.conns[idx].payload(plan.payload_offset, plan.payload_len)
+                c.payload(plan.payload_offset, plan.payload_len)
             } else {
                 &[]
             };
             debug_assert_eq!(payload.len(), plan.payload_len);
             return Some(Transmit {
                 conn: Some(id),
-                ip,
+                ip: Ipv4Repr {
+                    src: addr,
+                    dst: *remote.ip(),
+                    protocol: protocol::TCP,
+                    ttl,
+                    ident,
+                    dont_frag: true,
+                    tos: 0,
+                    payload_len: 20 + options_len + plan.payload_len,
+                },
                 tcp: TcpRepr {
                     src_port: local_port,
                     dst_port: remote.port(),
