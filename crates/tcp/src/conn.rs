@@ -1556,7 +1556,7 @@ impl Conn {
     /// Keeps the retransmission and persist timers consistent with what is
     /// in flight (RFC 6298 5.1-5.3, RFC 9293 3.8.6.1). Called after every
     /// change.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update_timers(&mut self, now: Instant, prof: &Profile) {
         self.timers_stale = false;
         if !matches!(
@@ -1819,7 +1819,7 @@ impl Conn {
 
     /// Whether [`Conn::data_plan`] would return a segment now: its own
     /// tests, without its side effects.
-    #[inline]
+    #[inline(always)]
     fn data_plan_ready(&self) -> bool {
         if self.tx.is_empty() && !self.fin_queued {
             // Nothing queued, no FIN: `unsent` is 0 and there is no FIN.
