@@ -1842,7 +1842,7 @@ impl Conn {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn dispatch(&mut self, now: Instant, prof: &Profile) -> Option<Plan> {
         if let Some(r) = self.pending_rst.take() {
             return Some(Plan {
@@ -1989,7 +1989,7 @@ impl Conn {
 
     /// How much new data to send now, or 0 to wait: sender-side SWS
     /// avoidance (RFC 9293 3.8.6.2.1) with Nagle (RFC 896, RFC 9293 3.7.4).
-    #[inline]
+    #[inline(always)]
     fn sendable_len(&self, unsent: usize, usable: usize) -> usize {
         let idle = self.snd_max == self.snd_una;
         let m = unsent.min(usable);
@@ -2020,7 +2020,7 @@ impl Conn {
 
     /// New data (and FIN) from SND.NXT; after a timeout, the go-back-N
     /// resend of what was sent before.
-    #[inline]
+    #[inline(always)]
     fn data_plan(&mut self, now: Instant) -> Option<Plan> {
         let s = self.snd_nxt;
         if s < self.tx_seq {
@@ -2073,7 +2073,7 @@ impl Conn {
     }
 
     /// A segment of `len` bytes from `s` (plus FIN), carrying the ACK.
-    #[inline]
+    #[inline(always)]
     fn segment_plan(
         &mut self,
         now: Instant,
