@@ -1842,8 +1842,40 @@ impl Conn {
         }
     }
 
+    /// Whether new data (or a FIN) is `dispatch`'s first choice if there is
+    /// any: nothing comes before it (no RST, no SYN to send in these
+    /// states, no fast or partial-ACK retransmission pending). Then
+    /// [`Conn::dispatch_data`] is what `dispatch` would return when it
+    /// has a segment.
     #[inline(always)]
-    pub(crate) fn dispatch(&mut self, now: Instant, prof: &Profile) -> Option<Plan> {
+    pub(crate) fn data_first(&self) -> bool {
+        self.pending_rst.is_none() && self.pending_retx.is_none() && self.state.sends_data()
+    }
+
+    /// The new data `dispatch` would send, when [`Conn::data_first`]. On
+    /// `None` nothing changed (`data_plan` changes nothing when it finds
+    /// no segment): `dispatch` decides, told not to look for data again.
+    #[inline(always)]
+    pub(crate) fn dispatch_data(&mut self, now: Instant) -> Option<Plan> {
+        debug_assert!(self.data_first());
+        self.data_plan(now)
+    }
+
+    /// The next segment to send, in the fixed order of kinds (RST, SYN,
+    /// retransmission, data and FIN, zero-window probe, pure ACK).
+    /// `data_tried`: [`Conn::dispatch_data`] just found nothing, so the
+    /// data step would find nothing again and is skipped.
+    #[inline(always)]
+    pub(crate) fn dispatch(
+        &mut self,
+        now: Instant,
+        prof: &Profile,
+        data_tried: bool,
+    ) -> Option<Plan> {
+        #[cfg(test)]
+        if data_tried {
+            assert!(self.data_first() && self.clone().data_plan(now).is_none());
+        }
         if let Some(r) = self.pending_rst.take() {
             return Some(Plan {
                 seq: r.seq,
@@ -1878,7 +1910,7 @@ impl Conn {
             return Some(p);
         }
         if self.state.sends_data() {
-            if let Some(p) = self.data_plan(now) {
+            if !data_tried && let Some(p) = self.data_plan(now) {
                 return Some(p);
             }
             if self.probe_due {

@@ -14,7 +14,7 @@ use netstep_wire::ipv4::protocol;
 use netstep_wire::{Instant, Ipv4Addr, Ipv4Repr, SeqNumber, TcpFlags, TcpOptions, TcpRepr};
 use rand_core::RngCore;
 
-use crate::conn::{Conn, Events, NewConn};
+use crate::conn::{Conn, Events, NewConn, Plan};
 use crate::profile::{EphemeralKind, Profile};
 use crate::types::*;
 
@@ -775,90 +775,105 @@ impl Endpoint {
                 vars: ConnVars::default(),
             });
         }
-        // Read before the connection is borrowed for the whole segment.
-        let heap = self.keep_heap();
-        let (addr, ttl) = (self.addr, self.profile.ttl);
         loop {
             let &Reverse(idx) = self.tx_queue.peek()?;
             let idx = idx as usize;
-            // One borrow of the connection and the profile for the whole
-            // segment (they are disjoint fields).
-            let prof = &self.profile;
             let c = &mut self.conns[idx];
-            let Some(plan) = c.dispatch(now, prof) else {
+            // New data first when it is `dispatch`'s first choice: a
+            // segment of its own, built without joining the other kinds'
+            // plans (which kept every plan in memory rather than registers).
+            let data_first = c.data_first();
+            if data_first && let Some(plan) = c.dispatch_data(now) {
+                return Some(self.transmit(idx, plan, now));
+            }
+            let Some(plan) = c.dispatch(now, &self.profile, data_first) else {
                 self.tx_queue.pop();
                 c.queued = false;
                 continue;
             };
-            c.update_timers(now, prof);
-            if !c.may_send() {
-                // The next call would find nothing here: leave the queue
-                // now, so it returns `None` at once.
-                self.tx_queue.pop();
-                c.queued = false;
-                #[cfg(test)]
-                check_nothing_to_send(c);
-            }
-            // `reregister` and `tidy_timers`, whose work is all on paths
-            // that are rare here: a host with several connections, a
-            // connection that just closed.
-            if heap || (c.state == State::Closed && c.bound) {
-                self.reregister(idx);
-                self.tidy_timers();
-            }
-            let c = &mut self.conns[idx];
-            // A SYN's options are built here (see `Plan::ts`); every other
-            // segment of a connection carries at most timestamps (and no
-            // SACK blocks: we send none), so its options' length needs no
-            // counting.
-            let (options, options_len) = if plan.flags.syn() {
-                let o = c.syn_options(now, &self.profile, plan.cause == TxCause::SynAck);
-                (o, tcp_options_len(&o))
-            } else {
-                let o = TcpOptions {
-                    timestamps: plan.ts,
-                    ..TcpOptions::NONE
-                };
-                (o, if plan.ts.is_some() { 12 } else { 0 })
+            return Some(self.transmit(idx, plan, now));
+        }
+    }
+
+    /// The bookkeeping after `dispatch` made `plan` for connection `idx`,
+    /// and the segment.
+    #[inline(always)]
+    fn transmit(&mut self, idx: usize, plan: Plan, now: Instant) -> Transmit<'_> {
+        // Read before the connection is borrowed for the whole segment.
+        let heap = self.keep_heap();
+        let (addr, ttl) = (self.addr, self.profile.ttl);
+        // One borrow of the connection and the profile for the whole
+        // segment (they are disjoint fields).
+        let prof = &self.profile;
+        let c = &mut self.conns[idx];
+        c.update_timers(now, prof);
+        if !c.may_send() {
+            // The next call would find nothing here: leave the queue
+            // now, so it returns `None` at once.
+            self.tx_queue.pop();
+            c.queued = false;
+            #[cfg(test)]
+            check_nothing_to_send(c);
+        }
+        // `reregister` and `tidy_timers`, whose work is all on paths
+        // that are rare here: a host with several connections, a
+        // connection that just closed.
+        if heap || (c.state == State::Closed && c.bound) {
+            self.reregister(idx);
+            self.tidy_timers();
+        }
+        let c = &mut self.conns[idx];
+        // A SYN's options are built here (see `Plan::ts`); every other
+        // segment of a connection carries at most timestamps (and no
+        // SACK blocks: we send none), so its options' length needs no
+        // counting.
+        let (options, options_len) = if plan.flags.syn() {
+            let o = c.syn_options(now, &self.profile, plan.cause == TxCause::SynAck);
+            (o, tcp_options_len(&o))
+        } else {
+            let o = TcpOptions {
+                timestamps: plan.ts,
+                ..TcpOptions::NONE
             };
-            debug_assert_eq!(options_len, tcp_options_len(&options));
-            let ident = self.ident;
-            self.ident = ident.wrapping_add(1);
-            let (id, local_port, remote) = (c.id, c.local.port(), c.remote);
-            let vars = c.vars();
-            let payload = if plan.payload_len > 0 {
-                c.payload(plan.payload_offset, plan.payload_len)
-            } else {
-                &[]
-            };
-            debug_assert_eq!(payload.len(), plan.payload_len);
-            return Some(Transmit {
-                conn: Some(id),
-                ip: Ipv4Repr {
-                    src: addr,
-                    dst: *remote.ip(),
-                    protocol: protocol::TCP,
-                    ttl,
-                    ident,
-                    dont_frag: true,
-                    tos: 0,
-                    payload_len: 20 + options_len + plan.payload_len,
-                },
-                tcp: TcpRepr {
-                    src_port: local_port,
-                    dst_port: remote.port(),
-                    seq_number: plan.seq,
-                    ack_number: plan.ack,
-                    flags: plan.flags,
-                    window: plan.window,
-                    urgent: 0,
-                    options,
-                    payload,
-                },
-                cause: plan.cause,
-                retransmission: plan.retransmission,
-                vars,
-            });
+            (o, if plan.ts.is_some() { 12 } else { 0 })
+        };
+        debug_assert_eq!(options_len, tcp_options_len(&options));
+        let ident = self.ident;
+        self.ident = ident.wrapping_add(1);
+        let (id, local_port, remote) = (c.id, c.local.port(), c.remote);
+        let vars = c.vars();
+        let payload = if plan.payload_len > 0 {
+            c.payload(plan.payload_offset, plan.payload_len)
+        } else {
+            &[]
+        };
+        debug_assert_eq!(payload.len(), plan.payload_len);
+        Transmit {
+            conn: Some(id),
+            ip: Ipv4Repr {
+                src: addr,
+                dst: *remote.ip(),
+                protocol: protocol::TCP,
+                ttl,
+                ident,
+                dont_frag: true,
+                tos: 0,
+                payload_len: 20 + options_len + plan.payload_len,
+            },
+            tcp: TcpRepr {
+                src_port: local_port,
+                dst_port: remote.port(),
+                seq_number: plan.seq,
+                ack_number: plan.ack,
+                flags: plan.flags,
+                window: plan.window,
+                urgent: 0,
+                options,
+                payload,
+            },
+            cause: plan.cause,
+            retransmission: plan.retransmission,
+            vars,
         }
     }
 
@@ -1007,7 +1022,11 @@ fn check_nothing_to_send(c: &Conn) {
         return;
     }
     let mut probe = c.clone();
-    let plan = probe.dispatch(Instant::from_nanos(u64::MAX / 2), &Profile::default());
+    let plan = probe.dispatch(
+        Instant::from_nanos(u64::MAX / 2),
+        &Profile::default(),
+        false,
+    );
     assert!(
         plan.is_none(),
         "a connection off the queue had {plan:?} to send"
