@@ -1920,6 +1920,13 @@ impl Conn {
                 }
             }
         }
+        self.ack_plan(now)
+    }
+
+    /// `dispatch`'s last step: a pure ACK if one is owed. Whatever it
+    /// returns, a probe or an override send not made by now is dropped.
+    #[inline(always)]
+    pub(crate) fn ack_plan(&mut self, now: Instant) -> Option<Plan> {
         self.probe_due = false;
         self.force_send = false;
         let cause = self.ack_due.take()?;
@@ -1937,6 +1944,13 @@ impl Conn {
             cause,
             retransmission: None,
         })
+    }
+
+    /// A zero-window probe is due: after the data step, `dispatch` tries
+    /// one before the ACK.
+    #[inline(always)]
+    pub(crate) fn probe_due(&self) -> bool {
+        self.probe_due
     }
 
     fn syn_plan(

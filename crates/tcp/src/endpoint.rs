@@ -779,14 +779,47 @@ impl Endpoint {
             let &Reverse(idx) = self.tx_queue.peek()?;
             let idx = idx as usize;
             let c = &mut self.conns[idx];
+            // Tests check that the paths below give what the general
+            // `dispatch` gives: the same plan, the same connection after.
+            #[cfg(test)]
+            let general = {
+                let mut g = c.clone();
+                let p = g.dispatch(now, &self.profile, false);
+                (format!("{g:?}"), format!("{p:?}"))
+            };
+            #[cfg(test)]
+            let same = |c: &Conn, p: Option<&Plan>| {
+                assert_eq!(general, (format!("{c:?}"), format!("{:?}", p.copied())));
+            };
             // New data first when it is `dispatch`'s first choice: a
             // segment of its own, built without joining the other kinds'
             // plans (which kept every plan in memory rather than registers).
             let data_first = c.data_first();
-            if data_first && let Some(plan) = c.dispatch_data(now) {
-                return Some(self.transmit(idx, plan, now));
+            if data_first {
+                if let Some(plan) = c.dispatch_data(now) {
+                    #[cfg(test)]
+                    same(c, Some(&plan));
+                    return Some(self.transmit(idx, plan, now));
+                }
+                // No data: unless a probe is due, `dispatch` would go on
+                // to its last step, the pure ACK (a receiver's every
+                // segment), which gets its own path too.
+                if !c.probe_due() {
+                    let plan = c.ack_plan(now);
+                    #[cfg(test)]
+                    same(c, plan.as_ref());
+                    if let Some(plan) = plan {
+                        return Some(self.transmit(idx, plan, now));
+                    }
+                    self.tx_queue.pop();
+                    c.queued = false;
+                    continue;
+                }
             }
-            let Some(plan) = c.dispatch(now, &self.profile, data_first) else {
+            let plan = c.dispatch(now, &self.profile, data_first);
+            #[cfg(test)]
+            same(c, plan.as_ref());
+            let Some(plan) = plan else {
                 self.tx_queue.pop();
                 c.queued = false;
                 continue;
