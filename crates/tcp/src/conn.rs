@@ -1018,7 +1018,11 @@ impl Conn {
     /// SYN-RECEIVED's own test: the ACK's acceptability (RFC 9293, RFC 5961
     /// 5.2), new data acknowledged, duplicate ACKs, the send window.
     /// Returns false when the segment is dropped (or the connection
-    /// closed) and processing stops.
+    /// closed) and processing stops. Inlined: for most segments (every
+    /// data segment of a one-way transfer) the ACK is a repeat of
+    /// SND.UNA and this is a few comparisons; an ACK of new data takes
+    /// the out-of-line `on_new_ack`.
+    #[inline(always)]
     fn process_ack(
         &mut self,
         now: Instant,
@@ -1144,6 +1148,7 @@ impl Conn {
     /// the retransmission queue that are thereby entirely acknowledged are
     /// removed", RTT, congestion window, timers, FIN-acknowledged state
     /// changes.
+    #[inline(never)]
     fn on_new_ack(&mut self, now: Instant, prof: &Profile, ack: SeqNumber, ev: &mut Events) {
         let old_una = self.snd_una;
         let syn_acked = old_una == self.iss;
@@ -1551,7 +1556,7 @@ impl Conn {
     /// Keeps the retransmission and persist timers consistent with what is
     /// in flight (RFC 6298 5.1-5.3, RFC 9293 3.8.6.1). Called after every
     /// change.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn update_timers(&mut self, now: Instant, prof: &Profile) {
         self.timers_stale = false;
         if !matches!(
@@ -1850,7 +1855,7 @@ impl Conn {
 
     /// Whether [`Conn::data_plan`] would return a segment now: its own
     /// tests, without its side effects.
-    #[inline]
+    #[inline(always)]
     fn data_plan_ready(&self) -> bool {
         if self.tx.is_empty() && !self.fin_queued {
             // Nothing queued, no FIN: `unsent` is 0 and there is no FIN.
@@ -1873,8 +1878,40 @@ impl Conn {
         }
     }
 
-    #[inline]
-    pub(crate) fn dispatch(&mut self, now: Instant, prof: &Profile) -> Option<Plan> {
+    /// Whether new data (or a FIN) is `dispatch`'s first choice if there is
+    /// any: nothing comes before it (no RST, no SYN to send in these
+    /// states, no fast or partial-ACK retransmission pending). Then
+    /// [`Conn::dispatch_data`] is what `dispatch` would return when it
+    /// has a segment.
+    #[inline(always)]
+    pub(crate) fn data_first(&self) -> bool {
+        self.pending_rst.is_none() && self.pending_retx.is_none() && self.state.sends_data()
+    }
+
+    /// The new data `dispatch` would send, when [`Conn::data_first`]. On
+    /// `None` nothing changed (`data_plan` changes nothing when it finds
+    /// no segment): `dispatch` decides, told not to look for data again.
+    #[inline(always)]
+    pub(crate) fn dispatch_data(&mut self, now: Instant) -> Option<Plan> {
+        debug_assert!(self.data_first());
+        self.data_plan(now)
+    }
+
+    /// The next segment to send, in the fixed order of kinds (RST, SYN,
+    /// retransmission, data and FIN, zero-window probe, pure ACK).
+    /// `data_tried`: [`Conn::dispatch_data`] just found nothing, so the
+    /// data step would find nothing again and is skipped.
+    #[inline(always)]
+    pub(crate) fn dispatch(
+        &mut self,
+        now: Instant,
+        prof: &Profile,
+        data_tried: bool,
+    ) -> Option<Plan> {
+        #[cfg(test)]
+        if data_tried {
+            assert!(self.data_first() && self.clone().data_plan(now).is_none());
+        }
         if let Some(r) = self.pending_rst.take() {
             return Some(Plan {
                 seq: r.seq,
@@ -1909,7 +1946,7 @@ impl Conn {
             return Some(p);
         }
         if self.state.sends_data() {
-            if let Some(p) = self.data_plan(now) {
+            if !data_tried && let Some(p) = self.data_plan(now) {
                 return Some(p);
             }
             if self.probe_due {
@@ -1919,6 +1956,13 @@ impl Conn {
                 }
             }
         }
+        self.ack_plan(now)
+    }
+
+    /// `dispatch`'s last step: a pure ACK if one is owed. Whatever it
+    /// returns, a probe or an override send not made by now is dropped.
+    #[inline(always)]
+    pub(crate) fn ack_plan(&mut self, now: Instant) -> Option<Plan> {
         self.probe_due = false;
         self.force_send = false;
         let cause = self.ack_due.take()?;
@@ -1936,6 +1980,13 @@ impl Conn {
             cause,
             retransmission: None,
         })
+    }
+
+    /// A zero-window probe is due: after the data step, `dispatch` tries
+    /// one before the ACK.
+    #[inline(always)]
+    pub(crate) fn probe_due(&self) -> bool {
+        self.probe_due
     }
 
     fn syn_plan(
@@ -2020,7 +2071,7 @@ impl Conn {
 
     /// How much new data to send now, or 0 to wait: sender-side SWS
     /// avoidance (RFC 9293 3.8.6.2.1) with Nagle (RFC 896, RFC 9293 3.7.4).
-    #[inline]
+    #[inline(always)]
     fn sendable_len(&self, unsent: usize, usable: usize) -> usize {
         let idle = self.snd_max == self.snd_una;
         let m = unsent.min(usable);
@@ -2051,7 +2102,7 @@ impl Conn {
 
     /// New data (and FIN) from SND.NXT; after a timeout, the go-back-N
     /// resend of what was sent before.
-    #[inline]
+    #[inline(always)]
     fn data_plan(&mut self, now: Instant) -> Option<Plan> {
         let s = self.snd_nxt;
         if s < self.tx_seq {
@@ -2104,7 +2155,7 @@ impl Conn {
     }
 
     /// A segment of `len` bytes from `s` (plus FIN), carrying the ACK.
-    #[inline]
+    #[inline(always)]
     fn segment_plan(
         &mut self,
         now: Instant,

@@ -14,7 +14,7 @@ use netstep_wire::ipv4::protocol;
 use netstep_wire::{Instant, Ipv4Addr, Ipv4Repr, SeqNumber, TcpFlags, TcpOptions, TcpRepr};
 use rand_core::RngCore;
 
-use crate::conn::{Conn, Events, NewConn};
+use crate::conn::{Conn, Events, NewConn, Plan};
 use crate::profile::{EphemeralKind, Profile};
 use crate::types::*;
 
@@ -91,6 +91,9 @@ pub struct Endpoint {
     /// Connections that may have something to send, smallest id first.
     tx_queue: BinaryHeap<Reverse<u32>>,
     /// (deadline, connection, generation); stale entries are skipped.
+    /// Kept only once the endpoint has a second connection (see
+    /// [`Endpoint::heap_timers`]): a lone connection's deadline is read
+    /// off the connection itself.
     timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
 }
 
@@ -370,11 +373,21 @@ impl Endpoint {
             &self.profile,
             &mut self.events,
         );
-        self.conns.push(conn);
+        self.add_conn(conn);
         self.bind(id);
         self.touch(id.0 as usize, now);
         self.tidy_timers();
         Ok(id)
+    }
+
+    /// Stores a new connection. The second one switches the endpoint to
+    /// the timer heap, which from then on holds every connection's
+    /// deadline: the first one's is entered now.
+    fn add_conn(&mut self, conn: Conn) {
+        self.conns.push(conn);
+        if self.conns.len() == 2 {
+            self.sync_deadline(0);
+        }
     }
 
     fn bind(&mut self, id: ConnId) {
@@ -422,6 +435,7 @@ impl Endpoint {
         after.update_timers(now, &self.profile);
         assert_eq!(format!("{after:?}"), format!("{c:?}"), "timers not settled");
         assert_eq!(c.next_deadline(), c.registered, "deadline not registered");
+        assert_eq!(self.poll_timeout(), self.timers.peek().map(|r| r.0.0));
         check_nothing_to_send(c);
         if let Some(&Reverse((t, i, generation))) = self.timers.peek() {
             let top = &self.conns[i as usize];
@@ -671,7 +685,7 @@ impl Endpoint {
             &self.profile,
             &mut self.events,
         );
-        self.conns.push(conn);
+        self.add_conn(conn);
         self.bind(id);
         if opts.once {
             self.unlisten(lid);
@@ -713,6 +727,19 @@ impl Endpoint {
 
     /// Runs every timer whose deadline is at or before `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if !self.heap_timers() {
+            // The lone connection (see `poll_timeout`). As with the heap,
+            // a deadline still due after its timers ran would run again.
+            while let Some(c) = self.conns.first_mut()
+                && c.next_deadline().is_some_and(|t| t <= now)
+            {
+                c.registered = None;
+                c.on_timeout(now, &self.profile, &mut self.events);
+                self.touch(0, now);
+            }
+            self.tidy_timers();
+            return;
+        }
         while let Some(&Reverse((t, idx, generation))) = self.timers.peek() {
             if t > now {
                 break;
@@ -774,82 +801,135 @@ impl Endpoint {
         loop {
             let &Reverse(idx) = self.tx_queue.peek()?;
             let idx = idx as usize;
-            // One borrow of the connection and the profile for the whole
-            // segment (they are disjoint fields).
-            let prof = &self.profile;
             let c = &mut self.conns[idx];
-            let Some(plan) = c.dispatch(now, prof) else {
+            // Tests check that the paths below give what the general
+            // `dispatch` gives: the same plan, the same connection after.
+            #[cfg(test)]
+            let general = {
+                let mut g = c.clone();
+                let p = g.dispatch(now, &self.profile, false);
+                (format!("{g:?}"), format!("{p:?}"))
+            };
+            #[cfg(test)]
+            let same = |c: &Conn, p: Option<&Plan>| {
+                assert_eq!(general, (format!("{c:?}"), format!("{:?}", p.copied())));
+            };
+            // New data first when it is `dispatch`'s first choice: a
+            // segment of its own, built without joining the other kinds'
+            // plans (which kept every plan in memory rather than registers).
+            let data_first = c.data_first();
+            if data_first {
+                if let Some(plan) = c.dispatch_data(now) {
+                    #[cfg(test)]
+                    same(c, Some(&plan));
+                    return Some(self.transmit(idx, plan, now));
+                }
+                // No data: unless a probe is due, `dispatch` would go on
+                // to its last step, the pure ACK (a receiver's every
+                // segment), which gets its own path too.
+                if !c.probe_due() {
+                    let plan = c.ack_plan(now);
+                    #[cfg(test)]
+                    same(c, plan.as_ref());
+                    if let Some(plan) = plan {
+                        return Some(self.transmit(idx, plan, now));
+                    }
+                    self.tx_queue.pop();
+                    c.queued = false;
+                    continue;
+                }
+            }
+            let plan = c.dispatch(now, &self.profile, data_first);
+            #[cfg(test)]
+            same(c, plan.as_ref());
+            let Some(plan) = plan else {
                 self.tx_queue.pop();
                 c.queued = false;
                 continue;
             };
-            c.update_timers(now, prof);
-            if !c.may_send() {
-                // The next call would find nothing here: leave the queue
-                // now, so it returns `None` at once.
-                self.tx_queue.pop();
-                c.queued = false;
-                #[cfg(test)]
-                check_nothing_to_send(c);
-            }
-            let id = c.id;
-            let local_port = c.local.port();
-            let remote = c.remote;
-            let vars = c.vars();
+            return Some(self.transmit(idx, plan, now));
+        }
+    }
+
+    /// The bookkeeping after `dispatch` made `plan` for connection `idx`,
+    /// and the segment.
+    #[inline(always)]
+    fn transmit(&mut self, idx: usize, plan: Plan, now: Instant) -> Transmit<'_> {
+        // Read before the connection is borrowed for the whole segment.
+        let heap = self.keep_heap();
+        let (addr, ttl) = (self.addr, self.profile.ttl);
+        // One borrow of the connection and the profile for the whole
+        // segment (they are disjoint fields).
+        let prof = &self.profile;
+        let c = &mut self.conns[idx];
+        c.update_timers(now, prof);
+        if !c.may_send() {
+            // The next call would find nothing here: leave the queue
+            // now, so it returns `None` at once.
+            self.tx_queue.pop();
+            c.queued = false;
+            #[cfg(test)]
+            check_nothing_to_send(c);
+        }
+        // `reregister` and `tidy_timers`, whose work is all on paths
+        // that are rare here: a host with several connections, a
+        // connection that just closed.
+        if heap || (c.state == State::Closed && c.bound) {
             self.reregister(idx);
             self.tidy_timers();
-            // A SYN's options are built here (see `Plan::ts`); every other
-            // segment of a connection carries at most timestamps (and no
-            // SACK blocks: we send none), so its options' length needs no
-            // counting.
-            let (options, options_len) = if plan.flags.syn() {
-                let o =
-                    self.conns[idx].syn_options(now, &self.profile, plan.cause == TxCause::SynAck);
-                (o, tcp_options_len(&o))
-            } else {
-                let o = TcpOptions {
-                    timestamps: plan.ts,
-                    ..TcpOptions::NONE
-                };
-                (o, if plan.ts.is_some() { 12 } else { 0 })
+        }
+        let c = &mut self.conns[idx];
+        // A SYN's options are built here (see `Plan::ts`); every other
+        // segment of a connection carries at most timestamps (and no
+        // SACK blocks: we send none), so its options' length needs no
+        // counting.
+        let (options, options_len) = if plan.flags.syn() {
+            let o = c.syn_options(now, &self.profile, plan.cause == TxCause::SynAck);
+            (o, tcp_options_len(&o))
+        } else {
+            let o = TcpOptions {
+                timestamps: plan.ts,
+                ..TcpOptions::NONE
             };
-            debug_assert_eq!(options_len, tcp_options_len(&options));
-            let ident = self.ident;
-            self.ident = ident.wrapping_add(1);
-            let ip = Ipv4Repr {
-                src: self.addr,
+            (o, if plan.ts.is_some() { 12 } else { 0 })
+        };
+        debug_assert_eq!(options_len, tcp_options_len(&options));
+        let ident = self.ident;
+        self.ident = ident.wrapping_add(1);
+        let (id, local_port, remote) = (c.id, c.local.port(), c.remote);
+        let vars = c.vars();
+        let payload = if plan.payload_len > 0 {
+            c.payload(plan.payload_offset, plan.payload_len)
+        } else {
+            &[]
+        };
+        debug_assert_eq!(payload.len(), plan.payload_len);
+        Transmit {
+            conn: Some(id),
+            ip: Ipv4Repr {
+                src: addr,
                 dst: *remote.ip(),
                 protocol: protocol::TCP,
-                ttl: self.profile.ttl,
+                ttl,
                 ident,
                 dont_frag: true,
                 tos: 0,
                 payload_len: 20 + options_len + plan.payload_len,
-            };
-            let payload = if plan.payload_len > 0 {
-                self.conns[idx].payload(plan.payload_offset, plan.payload_len)
-            } else {
-                &[]
-            };
-            debug_assert_eq!(payload.len(), plan.payload_len);
-            return Some(Transmit {
-                conn: Some(id),
-                ip,
-                tcp: TcpRepr {
-                    src_port: local_port,
-                    dst_port: remote.port(),
-                    seq_number: plan.seq,
-                    ack_number: plan.ack,
-                    flags: plan.flags,
-                    window: plan.window,
-                    urgent: 0,
-                    options,
-                    payload,
-                },
-                cause: plan.cause,
-                retransmission: plan.retransmission,
-                vars,
-            });
+            },
+            tcp: TcpRepr {
+                src_port: local_port,
+                dst_port: remote.port(),
+                seq_number: plan.seq,
+                ack_number: plan.ack,
+                flags: plan.flags,
+                window: plan.window,
+                urgent: 0,
+                options,
+                payload,
+            },
+            cause: plan.cause,
+            retransmission: plan.retransmission,
+            vars,
         }
     }
 
@@ -870,7 +950,33 @@ impl Endpoint {
 
     /// The earliest deadline of any connection's timers.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.heap_timers() {
+            // One connection: its own earliest deadline, which is what
+            // the heap would hold (tests keep the heap too, and compare).
+            let d = self.conns.first().and_then(Conn::next_deadline);
+            #[cfg(test)]
+            assert_eq!(d, self.timers.peek().map(|&Reverse((t, _, _))| t));
+            return d;
+        }
         self.timers.peek().map(|&Reverse((t, _, _))| t)
+    }
+
+    /// Whether deadlines are answered from the timer heap. With at most
+    /// one connection (a client; a host running one transfer) the heap
+    /// would hold that connection's deadline alone, and keeping it cost a
+    /// heap update or two per segment: its deadline is computed when asked
+    /// instead. Once a second connection exists (connections are never
+    /// removed) the heap holds every connection's deadline.
+    #[inline]
+    fn heap_timers(&self) -> bool {
+        self.conns.len() > 1
+    }
+
+    /// Whether the heap is kept up to date: in heap mode, and always in
+    /// tests, which check the lone connection's answers against it.
+    #[inline]
+    fn keep_heap(&self) -> bool {
+        cfg!(test) || self.heap_timers()
     }
 
     /// The next event for the application and the trace.
@@ -889,16 +995,25 @@ impl Endpoint {
         self.reregister(idx);
     }
 
-    #[inline]
+    #[inline(always)]
     fn reregister(&mut self, idx: usize) {
-        let c = &self.conns[idx];
-        let d = c.next_deadline();
-        if d != c.registered {
-            self.register(idx, d);
+        if self.keep_heap() {
+            self.sync_deadline(idx);
         }
         let c = &self.conns[idx];
         if c.state == State::Closed && c.bound {
             self.unbind(idx);
+        }
+    }
+
+    /// Enters the connection's deadline in the timer heap if it changed.
+    /// Out of line: only hosts with several connections come here.
+    #[inline(never)]
+    fn sync_deadline(&mut self, idx: usize) {
+        let c = &self.conns[idx];
+        let d = c.next_deadline();
+        if d != c.registered {
+            self.register(idx, d);
         }
     }
 
@@ -963,7 +1078,11 @@ fn check_nothing_to_send(c: &Conn) {
         return;
     }
     let mut probe = c.clone();
-    let plan = probe.dispatch(Instant::from_nanos(u64::MAX / 2), &Profile::default());
+    let plan = probe.dispatch(
+        Instant::from_nanos(u64::MAX / 2),
+        &Profile::default(),
+        false,
+    );
     assert!(
         plan.is_none(),
         "a connection off the queue had {plan:?} to send"
