@@ -61,10 +61,12 @@ impl BulkSender {
         while self.sent < self.len {
             let n = (self.len - self.sent).min(netstep_trace::pattern::MAX_SLICE as u64) as usize;
             let took = io.send_pattern(conn, self.sent, n);
-            if took == 0 {
+            self.sent += took as u64;
+            if took < n {
+                // The buffer is full: the socket calls back (`Writable`)
+                // when it has room. Another write now would take nothing.
                 return;
             }
-            self.sent += took as u64;
         }
         if !self.closed {
             self.closed = true;
