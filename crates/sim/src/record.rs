@@ -456,7 +456,8 @@ impl Recorder {
             self.last_tx.insert((conn, dir, seq.get()), index);
         }
         debug_assert_eq!(to, self.node_of(ip.dst));
-        self.trace.segments.push(Segment {
+        // Built in its place in the open block (see `push_with`).
+        self.trace.segments.push_with(|| Segment {
             time: now,
             from,
             to,
@@ -491,6 +492,7 @@ impl Recorder {
     }
 
     /// The segment reached host `node` intact at `at`.
+    #[inline]
     pub fn delivered(&mut self, seg: u32, node: u32, at: Instant) {
         self.trace.segments.deliver(seg as usize, node, at);
     }

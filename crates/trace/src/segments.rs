@@ -55,9 +55,14 @@ fn fresh_id() -> u64 {
     NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct OpenBlock {
+    /// Always [`BLOCK`] long: the first `len` are the block's segments,
+    /// the rest are room for the next ones (their contents mean nothing).
+    /// A segment is written straight into its place, field by field,
+    /// rather than built and then moved in (216 bytes).
     segs: Vec<Segment>,
+    len: u32,
     /// How many of them are still in flight.
     in_flight: u32,
     /// Counts changes, so that an encoding made in the background of an
@@ -70,7 +75,28 @@ impl OpenBlock {
     /// last block, not yet full, still takes segments).
     #[inline]
     fn settled(&self) -> bool {
-        self.in_flight == 0 && self.segs.len() == BLOCK
+        self.in_flight == 0 && self.len as usize == BLOCK
+    }
+
+    /// The block's segments.
+    #[inline]
+    fn segs(&self) -> &[Segment] {
+        &self.segs[..self.len as usize]
+    }
+
+    /// A block holding `segs` (at most [`BLOCK`]), its storage padded to
+    /// a whole block.
+    fn from_segs(mut segs: Vec<Segment>) -> OpenBlock {
+        debug_assert!(segs.len() <= BLOCK);
+        let len = segs.len() as u32;
+        let in_flight = segs.iter().filter(|s| s.fate == Fate::InFlight).count() as u32;
+        segs.resize(BLOCK, ZERO);
+        OpenBlock {
+            segs,
+            len,
+            in_flight,
+            generation: 0,
+        }
     }
 }
 
@@ -187,7 +213,7 @@ pub struct Segments {
     /// its block names its flow in a few bytes.
     flows: FlowTable,
     /// Storage of blocks sealed, for the next blocks: no allocation per
-    /// block once warm.
+    /// block once warm. Each is [`BLOCK`] long (see [`OpenBlock::segs`]).
     spare: Vec<Vec<Segment>>,
     /// Where a block is encoded before it joins `bytes`.
     scratch: Vec<u8>,
@@ -279,12 +305,19 @@ impl Segments {
     }
 
     /// Appends a segment; returns its index.
-    ///
-    /// Inline, so that the caller's segment is written straight into its
-    /// block rather than built and then copied (216 bytes); opening a
-    /// block is out of line.
     #[inline(always)]
     pub fn push(&mut self, seg: Segment) -> u32 {
+        self.push_with(|| seg)
+    }
+
+    /// Appends the segment `make` builds; returns its index.
+    ///
+    /// The block's slot is found first and `make` called after, so that
+    /// the segment is written straight into its place in the block rather
+    /// than built elsewhere and then copied (216 bytes); opening a block
+    /// is out of line.
+    #[inline(always)]
+    pub fn push_with(&mut self, make: impl FnOnce() -> Segment) -> u32 {
         let i = self.len;
         let b = (i / BLOCK) as u32;
         // One look-up: the last block, unless a new one starts here or
@@ -293,8 +326,11 @@ impl Segments {
             Some(block) if !i.is_multiple_of(BLOCK) => block,
             _ => self.open_for_push(b),
         };
-        block.in_flight += u32::from(seg.fate == Fate::InFlight);
-        block.segs.push(seg);
+        debug_assert_eq!(block.len as usize, i % BLOCK);
+        let slot = &mut block.segs[i % BLOCK];
+        *slot = make();
+        block.in_flight += u32::from(slot.fate == Fate::InFlight);
+        block.len += 1;
         let settled = block.settled();
         self.version += 1;
         self.len += 1;
@@ -310,14 +346,13 @@ impl Segments {
     fn open_for_push(&mut self, b: u32) -> &mut OpenBlock {
         if self.len.is_multiple_of(BLOCK) {
             self.spans.push((0, 0));
-            let segs = self
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+            let segs = self.spare.pop().unwrap_or_else(|| vec![ZERO; BLOCK]);
+            debug_assert_eq!(segs.len(), BLOCK);
             self.open.insert(
                 b,
                 OpenBlock {
                     segs,
+                    len: 0,
                     in_flight: 0,
                     generation: 0,
                 },
@@ -447,7 +482,7 @@ impl Segments {
     /// encoded one from this thread's cache, decoded first if need be.
     fn with_block<R>(&self, b: u32, f: impl FnOnce(&[Segment]) -> R) -> R {
         if let Some(block) = self.open.get(&b) {
-            return f(&block.segs);
+            return f(block.segs());
         }
         CACHE.with(|c| {
             let mut c = c.borrow_mut();
@@ -524,7 +559,7 @@ impl Segments {
     fn decode_block(&self, b: u32, out: &mut Vec<Segment>) {
         out.clear();
         if let Some(block) = self.open.get(&b) {
-            out.extend(block.segs.iter().cloned());
+            out.extend_from_slice(block.segs());
             return;
         }
         let first = b as usize * BLOCK;
@@ -557,7 +592,7 @@ impl Segments {
             return;
         };
         let n = encode_block(
-            &block.segs,
+            block.segs(),
             b as usize * BLOCK,
             &mut self.flows,
             &mut self.scratch,
@@ -573,9 +608,8 @@ impl Segments {
         self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
         self.version += 1;
         if self.spare.len() < SPARE_BLOCKS {
-            let mut segs = block.segs;
-            segs.clear();
-            self.spare.push(segs);
+            // Still a whole block long: only the length says what is used.
+            self.spare.push(block.segs);
         }
     }
 
@@ -593,10 +627,10 @@ impl Segments {
         bg.pending.blocks.push(BatchEntry {
             block: b,
             generation: block.generation,
-            segs: block.segs.len() as u32,
+            segs: block.len,
             bytes: 0,
         });
-        bg.pending.segs.extend_from_slice(&block.segs);
+        bg.pending.segs.extend_from_slice(block.segs());
         if bg.pending.blocks.len() < BATCH {
             return;
         }
@@ -702,15 +736,7 @@ impl Segments {
         let mut segs = Vec::with_capacity(BLOCK);
         self.decode_block(b, &mut segs);
         self.garbage += self.spans[b as usize].1 as usize;
-        let in_flight = segs.iter().filter(|s| s.fate == Fate::InFlight).count() as u32;
-        self.open.insert(
-            b,
-            OpenBlock {
-                segs,
-                in_flight,
-                generation: 0,
-            },
-        );
+        self.open.insert(b, OpenBlock::from_segs(segs));
         self.version += 1;
     }
 
