@@ -57,10 +57,12 @@ fn fresh_id() -> u64 {
 
 #[derive(Debug, Clone)]
 struct OpenBlock {
-    /// Always [`BLOCK`] long: the first `len` are the block's segments,
-    /// the rest are room for the next ones (their contents mean nothing).
-    /// A segment is written straight into its place, field by field,
-    /// rather than built and then moved in (216 bytes).
+    /// The first `len` are the block's segments; any after them are left
+    /// from an earlier block whose storage this was, and mean nothing.
+    /// A new segment is written over one of those, in place, field by
+    /// field, rather than built and then moved in (216 bytes); storage
+    /// new to the store grows by pushing instead (see
+    /// [`Segments::push_with`]).
     segs: Vec<Segment>,
     len: u32,
     /// How many of them are still in flight.
@@ -84,13 +86,11 @@ impl OpenBlock {
         &self.segs[..self.len as usize]
     }
 
-    /// A block holding `segs` (at most [`BLOCK`]), its storage padded to
-    /// a whole block.
-    fn from_segs(mut segs: Vec<Segment>) -> OpenBlock {
+    /// A block holding `segs` (at most [`BLOCK`]).
+    fn from_segs(segs: Vec<Segment>) -> OpenBlock {
         debug_assert!(segs.len() <= BLOCK);
         let len = segs.len() as u32;
         let in_flight = segs.iter().filter(|s| s.fate == Fate::InFlight).count() as u32;
-        segs.resize(BLOCK, ZERO);
         OpenBlock {
             segs,
             len,
@@ -213,7 +213,8 @@ pub struct Segments {
     /// its block names its flow in a few bytes.
     flows: FlowTable,
     /// Storage of blocks sealed, for the next blocks: no allocation per
-    /// block once warm. Each is [`BLOCK`] long (see [`OpenBlock::segs`]).
+    /// block once warm. What they hold means nothing (see
+    /// [`OpenBlock::segs`]).
     spare: Vec<Vec<Segment>>,
     /// Where a block is encoded before it joins `bytes`.
     scratch: Vec<u8>,
@@ -326,10 +327,19 @@ impl Segments {
             Some(block) if !i.is_multiple_of(BLOCK) => block,
             _ => self.open_for_push(b),
         };
-        debug_assert_eq!(block.len as usize, i % BLOCK);
-        let slot = &mut block.segs[i % BLOCK];
-        *slot = make();
-        block.in_flight += u32::from(slot.fate == Fate::InFlight);
+        let k = i % BLOCK;
+        debug_assert_eq!(block.len as usize, k);
+        // Storage reused from an earlier block has a slot here already:
+        // written in place. New storage (the first blocks of a store)
+        // grows, with the segment built first and moved in.
+        let seg = if let Some(slot) = block.segs.get_mut(k) {
+            *slot = make();
+            slot
+        } else {
+            block.segs.push(make());
+            &block.segs[k]
+        };
+        block.in_flight += u32::from(seg.fate == Fate::InFlight);
         block.len += 1;
         let settled = block.settled();
         self.version += 1;
@@ -346,8 +356,10 @@ impl Segments {
     fn open_for_push(&mut self, b: u32) -> &mut OpenBlock {
         if self.len.is_multiple_of(BLOCK) {
             self.spans.push((0, 0));
-            let segs = self.spare.pop().unwrap_or_else(|| vec![ZERO; BLOCK]);
-            debug_assert_eq!(segs.len(), BLOCK);
+            let segs = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(BLOCK));
             self.open.insert(
                 b,
                 OpenBlock {
@@ -608,7 +620,7 @@ impl Segments {
         self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
         self.version += 1;
         if self.spare.len() < SPARE_BLOCKS {
-            // Still a whole block long: only the length says what is used.
+            // As it is: what it holds is written over in place.
             self.spare.push(block.segs);
         }
     }
