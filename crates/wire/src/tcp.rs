@@ -1050,10 +1050,14 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
         debug_assert_eq!(n, opt_len);
     }
     out.reserve(total);
-    match h.first_chunk::<{ IP + HEADER_LEN }>() {
-        // A fixed-size copy compiles to a few moves instead of a call.
-        Some(fixed) if no_options => out.extend_from_slice(fixed),
-        _ => out.extend_from_slice(&h[..IP + tcp_header_len]),
+    if no_options {
+        // A copy of a constant 40 bytes compiles to a few moves, where a
+        // length known only at run time (as when one call served both
+        // cases) calls memcpy. The vector was emptied and has room.
+        let fixed: [u8; IP + HEADER_LEN] = h[..IP + HEADER_LEN].try_into().unwrap_or([0; 40]);
+        out.extend(fixed);
+    } else {
+        out.extend_from_slice(&h[..IP + tcp_header_len]);
     }
     out.extend_from_slice(tcp.payload);
     debug_assert!({
