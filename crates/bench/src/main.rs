@@ -7,7 +7,13 @@
 //! netstep-bench walkthrough [--runs K]
 //! netstep-bench player [--segments N] [--runs K]
 //! netstep-bench all [--runs K]
+//! netstep-bench versus --anchors PATH [--mib N] [--runs K]
 //! ```
+//!
+//! `versus` measures bulk against the smoltcp anchor of `shared/anchors`
+//! (`PATH` is its built binary), alternating one run of each, so that both
+//! see the same moments of a noisy machine: it prints each pair's ratio
+//! and the median ratio.
 //!
 //! Every run of a measurement is a child process (this binary again, with
 //! `--child --seed K`), so each run starts from a fresh heap and its peak
@@ -37,6 +43,8 @@ pub struct Opts {
     pub runs: u32,
     pub seed: u64,
     pub child: bool,
+    /// `versus`: the anchors harness's binary.
+    pub anchors: Option<String>,
 }
 
 impl Default for Opts {
@@ -49,12 +57,14 @@ impl Default for Opts {
             runs: 5,
             seed: 1,
             child: false,
+            anchors: None,
         }
     }
 }
 
 const USAGE: &str = "usage: netstep-bench <bulk|bulk-lossy|many-clients|walkthrough|player|all> \
-[--mib N] [--loss P] [--clients N] [--segments N] [--runs K]";
+[--mib N] [--loss P] [--clients N] [--segments N] [--runs K]
+       netstep-bench versus --anchors PATH [--mib N] [--runs K]";
 
 fn parse(args: &[String]) -> Result<(String, Opts), String> {
     let mut it = args.iter();
@@ -96,6 +106,7 @@ fn parse(args: &[String]) -> Result<(String, Opts), String> {
                 o.seed = v.parse().map_err(|_| bad(a, &v))?;
             }
             "--child" => o.child = true,
+            "--anchors" => o.anchors = Some(val(a)?),
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
@@ -156,6 +167,15 @@ fn main() -> ExitCode {
         "bulk" | "bulk-lossy" | "many-clients" | "walkthrough" | "player" => {
             vec![(cmd.clone(), o.clone())]
         }
+        "versus" => {
+            return match versus(&o) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("netstep-bench versus: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         other => {
             eprintln!("unknown benchmark `{other}`\n{USAGE}");
             return ExitCode::from(2);
@@ -182,30 +202,9 @@ fn parent(cmd: &str, o: &Opts) -> Result<(), String> {
     eprintln!("# netstep-bench {} ({} runs)", args.join(" "), o.runs);
     let mut runs: Vec<Vec<(String, String)>> = Vec::new();
     for k in 1..=u64::from(o.runs) {
-        let out = Command::new(&exe)
-            .args(&args)
-            .args(["--child", "--seed", &k.to_string()])
-            .output()
-            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() {
-            return Err(format!(
-                "run {k} failed ({}): {}{}",
-                out.status,
-                stdout,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let line = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("RESULT "))
-            .ok_or_else(|| format!("run {k} printed no RESULT line: {stdout}"))?;
-        runs.push(
-            line.split_whitespace()
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        );
+        let mut child = args.clone();
+        child.extend(["--child".into(), "--seed".into(), k.to_string()]);
+        runs.push(run_once(&exe.to_string_lossy(), &child)?);
     }
     // Keys in the first run's order; numbers become medians, text must be
     // the same in every run (it names the measurement).
@@ -249,6 +248,122 @@ fn parent(cmd: &str, o: &Opts) -> Result<(), String> {
             );
         }
     }
+    println!("{}", format_result(&fields));
+    Ok(())
+}
+
+/// Runs `program` with `args` and returns the `key=value` pairs of the
+/// `RESULT` line it prints (ours and the anchors harness print the same
+/// shape).
+fn run_once(program: &str, args: &[String]) -> Result<Vec<(String, String)>, String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "`{program} {}` failed ({}): {}{}",
+            args.join(" "),
+            out.status,
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .ok_or_else(|| {
+            format!(
+                "`{program} {}` printed no RESULT line: {stdout}",
+                args.join(" ")
+            )
+        })?;
+    Ok(line
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+fn number(fields: &[(String, String)], key: &str) -> Result<f64, String> {
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| format!("no number `{key}` in {fields:?}"))
+}
+
+/// Bulk against the smoltcp anchor's per-packet transfer of the same size,
+/// one run of each in turn (seed K for both in pair K). A shared machine's
+/// speed drifts within seconds; pairs taken side by side see the same
+/// drift, so the median of their ratios is steadier than a ratio of two
+/// medians taken a minute apart (both are printed).
+fn versus(o: &Opts) -> Result<(), String> {
+    let anchors = o.anchors.clone().ok_or(
+        "needs --anchors PATH: the binary of shared/anchors (its README says how to build it)",
+    )?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let exe = exe.to_string_lossy();
+    let ours_args = child_args(
+        "bulk",
+        &Opts {
+            loss: 0.0,
+            ..o.clone()
+        },
+    );
+    eprintln!(
+        "# netstep-bench {} against `{anchors} tcp --mib {} --per-packet` ({} pairs)",
+        ours_args.join(" "),
+        o.mib,
+        o.runs
+    );
+    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 1..=u64::from(o.runs) {
+        let seed = k.to_string();
+        let mut a = ours_args.clone();
+        a.extend(["--child".into(), "--seed".into(), seed.clone()]);
+        let us = number(&run_once(&exe, &a)?, "mb_s")?;
+        let b: Vec<String> = [
+            "tcp",
+            "--mib",
+            &o.mib.to_string(),
+            "--per-packet",
+            "--seed",
+            &seed,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let them = number(&run_once(&anchors, &b)?, "mb_s")?;
+        let ratio = if them > 0.0 { us / them } else { f64::NAN };
+        eprintln!(
+            "#   pair {k}: netstep {} MB/s, smoltcp {} MB/s, ratio {}",
+            fmt_num(us),
+            fmt_num(them),
+            fmt_num(ratio)
+        );
+        ours.push(us);
+        theirs.push(them);
+        ratios.push(ratio);
+    }
+    for v in [&mut ours, &mut theirs, &mut ratios] {
+        v.sort_by(f64::total_cmp);
+    }
+    let fields = vec![
+        ("name".to_string(), Value::Text("versus".into())),
+        ("runs".into(), Value::Num(f64::from(o.runs))),
+        ("mib".into(), Value::Num(o.mib as f64)),
+        ("mb_s".into(), Value::Num(median(&ours))),
+        ("anchor_mb_s".into(), Value::Num(median(&theirs))),
+        ("ratio".into(), Value::Num(median(&ratios))),
+        (
+            "ratio_of_medians".into(),
+            Value::Num(median(&ours) / median(&theirs)),
+        ),
+        ("ratio_min".into(), Value::Num(ratios[0])),
+        ("ratio_max".into(), Value::Num(ratios[ratios.len() - 1])),
+    ];
     println!("{}", format_result(&fields));
     Ok(())
 }

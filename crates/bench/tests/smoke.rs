@@ -93,3 +93,43 @@ fn a_bad_option_is_refused() {
         .expect("netstep-bench starts");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `versus` alternates our bulk with the anchors binary and prints the
+/// ratios. A stand-in for the anchors harness (a script printing its kind
+/// of `RESULT` line) keeps this test independent of `shared/anchors`.
+#[cfg(unix)]
+#[test]
+fn versus_pairs_bulk_with_the_anchor() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("netstep-bench-versus-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fake = dir.join("anchors");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n[ \"$1 $4\" = \"tcp --per-packet\" ] || exit 3\necho \"RESULT wall_s=1 mb_s=1000000\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(&["versus", "--anchors", fake.to_str().unwrap(), "--mib", "1"]);
+    let r = result(&out, "versus");
+    for k in ["mb_s", "anchor_mb_s", "ratio", "ratio_of_medians"] {
+        has_number(&r, k);
+    }
+    let anchor = r.iter().find(|(k, _)| *k == "anchor_mb_s").unwrap().1;
+    assert_eq!(
+        anchor, "1000000",
+        "the anchor's figure is read from its line"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn versus_without_the_anchors_binary_says_what_it_needs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_netstep-bench"))
+        .args(["versus", "--runs", "1"])
+        .output()
+        .expect("netstep-bench starts");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--anchors"), "{err}");
+}
