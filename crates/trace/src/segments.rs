@@ -648,14 +648,27 @@ impl Segments {
         }
         let next = bg.spare.pop().unwrap_or_else(Batch::new);
         let batch = std::mem::replace(&mut bg.pending, next);
-        if bg.jobs.send(batch).is_err() {
-            // The thread is gone (it panicked): encode here from now on
-            // (the blocks of the batch are still open, and settled).
-            self.stop_background();
-            self.bg_after = usize::MAX;
-            return;
+        match bg.jobs.try_send(batch) {
+            Ok(()) => bg.sent += 1,
+            Err(std::sync::mpsc::TrySendError::Full(batch)) => {
+                // The encoder is behind: on a shared machine its core can
+                // be taken away for milliseconds. Waiting for it would
+                // stall the simulation as long (a third of the runs on
+                // these machines lost a third of their speed so). The
+                // batch grows instead and goes with a later block; its
+                // blocks stay open, readable, until their encodings
+                // come back, and go in the same order.
+                let unused = std::mem::replace(&mut bg.pending, batch);
+                bg.spare.push(unused);
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                // The thread is gone (it panicked): encode here from now
+                // on (the blocks of the batch are still open, and settled).
+                self.stop_background();
+                self.bg_after = usize::MAX;
+                return;
+            }
         }
-        bg.sent += 1;
         loop {
             let Some(bg) = self.bg.as_mut() else {
                 return;
@@ -1107,6 +1120,10 @@ struct Background {
     /// Batches installed, for reuse.
     spare: Vec<Batch>,
     handle: Option<std::thread::JoinHandle<()>>,
+    /// Tests: while set, the thread encodes nothing (as if its core were
+    /// taken away).
+    #[cfg(test)]
+    held: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Background {
@@ -1124,11 +1141,20 @@ impl Background {
         // this thread waits on a full job queue.
         let (done_tx, done) = std::sync::mpsc::sync_channel::<Batch>(BACKGROUND_QUEUE / BATCH + 2);
         let mut table = flows.clone();
+        #[cfg(test)]
+        let held = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        #[cfg(test)]
+        let hold = held.clone();
         let handle = std::thread::Builder::new()
             .name("netstep-trace-encode".into())
             .spawn(move || {
                 let mut scratch = Vec::new();
                 for mut batch in job_rx {
+                    // Tests stand for a core taken away.
+                    #[cfg(test)]
+                    while hold.load(std::sync::atomic::Ordering::Acquire) {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
                     batch.encode(&mut table, &mut scratch);
                     if done_tx.send(batch).is_err() {
                         return;
@@ -1143,6 +1169,8 @@ impl Background {
             sent: 0,
             spare: Vec::new(),
             handle: Some(handle),
+            #[cfg(test)]
+            held,
         })
     }
 }
@@ -2114,6 +2142,55 @@ mod tests {
         assert_eq!(encodings(&there), encodings(&here));
         assert_eq!(there.flows.list, here.flows.list);
         assert_eq!(there.heap_bytes(), here.heap_bytes());
+    }
+
+    /// The simulation never waits for the encoder thread: with the thread
+    /// stopped, far more blocks than its queue holds are sealed, and once
+    /// it runs again everything is encoded as one thread would.
+    #[test]
+    fn a_stalled_encoder_thread_stalls_nothing() {
+        // The queue holds BACKGROUND_QUEUE blocks; one batch more is being
+        // encoded when the thread stops.
+        let n = 2 * (BACKGROUND_QUEUE + 2 * BATCH) * BLOCK;
+        let mut segs = arbitrary(n, 11);
+        for s in segs.iter_mut() {
+            if s.fate == Fate::InFlight {
+                s.fate = Fate::Delivered { at: s.time };
+            }
+        }
+        let mut here = Segments::new();
+        here.bg_after = usize::MAX;
+        let mut there = Segments::new();
+        there.bg_after = BLOCK;
+        for s in &segs[..2 * BLOCK] {
+            here.push(*s);
+            there.push(*s);
+        }
+        let held = there.bg.as_ref().expect("the thread started").held.clone();
+        held.store(true, std::sync::atomic::Ordering::Release);
+        let rest = segs[2 * BLOCK..].to_vec();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let pusher = std::thread::spawn(move || {
+            for s in rest {
+                there.push(s);
+            }
+            done_tx.send(()).ok();
+            there
+        });
+        let finished = done_rx.recv_timeout(std::time::Duration::from_secs(60));
+        held.store(false, std::sync::atomic::Ordering::Release);
+        assert!(finished.is_ok(), "pushing waited for the stopped encoder");
+        let mut there = pusher.join().expect("the pushing thread");
+        for s in &segs[2 * BLOCK..] {
+            here.push(*s);
+        }
+        for s in [&mut here, &mut there] {
+            s.seal_all();
+            s.shrink_to_fit();
+        }
+        assert!(there.iter().eq(segs.iter().copied()));
+        assert_eq!(encodings(&there), encodings(&here));
+        assert_eq!(there.flows.list, here.flows.list);
     }
 
     #[test]
