@@ -448,13 +448,7 @@ impl Endpoint {
     /// [`Endpoint::peer_closed`]. Reading opens the window, which may send
     /// a window update on the next `poll_transmit`.
     pub fn recv(&mut self, conn: ConnId, buf: &mut [u8]) -> Result<usize, TcpError> {
-        let c = self
-            .conns
-            .get_mut(conn.0 as usize)
-            .ok_or(TcpError::InvalidConn)?;
-        let n = c.recv(buf)?;
-        self.queue_after_recv(conn);
-        Ok(n)
+        self.read_with(conn, |c| c.recv(buf))
     }
 
     /// RECEIVE into the end of `out`, at most `max` bytes: the same as
@@ -466,13 +460,7 @@ impl Endpoint {
         out: &mut Vec<u8>,
         max: usize,
     ) -> Result<usize, TcpError> {
-        let c = self
-            .conns
-            .get_mut(conn.0 as usize)
-            .ok_or(TcpError::InvalidConn)?;
-        let n = c.recv_append(out, max)?;
-        self.queue_after_recv(conn);
-        Ok(n)
+        self.read_with(conn, |c| c.recv_append(out, max))
     }
 
     /// RECEIVE into `buf`, replacing what it held, at most `max` bytes:
@@ -489,13 +477,22 @@ impl Endpoint {
         buf: &mut Vec<u8>,
         max: usize,
     ) -> Result<core::ops::Range<usize>, TcpError> {
+        self.read_with(conn, |c| c.recv_exchange(buf, max))
+    }
+
+    /// One of the reads above on `conn`, then what a read may call for.
+    fn read_with<T>(
+        &mut self,
+        conn: ConnId,
+        read: impl FnOnce(&mut Conn) -> Result<T, TcpError>,
+    ) -> Result<T, TcpError> {
         let c = self
             .conns
             .get_mut(conn.0 as usize)
             .ok_or(TcpError::InvalidConn)?;
-        let range = c.recv_exchange(buf, max)?;
+        let r = read(c)?;
         self.queue_after_recv(conn);
-        Ok(range)
+        Ok(r)
     }
 
     /// Reading changes only the receive buffer, so the only segment it can
