@@ -1686,31 +1686,19 @@ impl Conn {
         out: &mut Vec<u8>,
         max: usize,
     ) -> Result<core::ops::Range<usize>, TcpError> {
-        if self.close_reason.is_some_and(|r| r != CloseReason::Normal) {
-            return Err(self.closed_error());
-        }
         // Bytes past the end wait for a hole to fill only while the
         // reassembly table holds ranges: without any, the storage past the
-        // queued bytes holds nothing the connection needs.
-        let moved = if self.asm.is_empty() {
-            self.rx.exchange(out, max)
-        } else {
-            None
-        };
-        let range = match moved {
-            Some(r) => r,
-            None => {
-                out.clear();
-                let n = if self.rx.is_empty() {
-                    0
-                } else {
-                    self.rx.pop_append(out, max)
-                };
-                0..n
-            }
-        };
-        self.after_recv(range.len())?;
-        Ok(range)
+        // queued bytes holds nothing the connection needs. (An aborted
+        // connection reads nothing: `recv_append` says why.)
+        if self.asm.is_empty()
+            && self.close_reason.is_none_or(|r| r == CloseReason::Normal)
+            && let Some(range) = self.rx.exchange(out, max)
+        {
+            self.after_recv(range.len())?;
+            return Ok(range);
+        }
+        out.clear();
+        self.recv_append(out, max).map(|n| 0..n)
     }
 
     #[inline]

@@ -785,7 +785,7 @@ impl Endpoint {
                 options: TcpOptions::NONE,
                 payload: &[],
             };
-            let ip = self.ip_header(r.dst, &tcp);
+            let ip = ip_header(self.addr, self.profile.ttl, &mut self.ident, r.dst, 20);
             return Some(Transmit {
                 conn: None,
                 ip,
@@ -891,9 +891,14 @@ impl Endpoint {
             (o, if plan.ts.is_some() { 12 } else { 0 })
         };
         debug_assert_eq!(options_len, tcp_options_len(&options));
-        let ident = self.ident;
-        self.ident = ident.wrapping_add(1);
         let (id, local_port, remote) = (c.id, c.local.port(), c.remote);
+        let ip = ip_header(
+            addr,
+            ttl,
+            &mut self.ident,
+            *remote.ip(),
+            20 + options_len + plan.payload_len,
+        );
         let vars = c.vars();
         let payload = if plan.payload_len > 0 {
             c.payload(plan.payload_offset, plan.payload_len)
@@ -903,16 +908,7 @@ impl Endpoint {
         debug_assert_eq!(payload.len(), plan.payload_len);
         Transmit {
             conn: Some(id),
-            ip: Ipv4Repr {
-                src: addr,
-                dst: *remote.ip(),
-                protocol: protocol::TCP,
-                ttl,
-                ident,
-                dont_frag: true,
-                tos: 0,
-                payload_len: 20 + options_len + plan.payload_len,
-            },
+            ip,
             tcp: TcpRepr {
                 src_port: local_port,
                 dst_port: remote.port(),
@@ -927,21 +923,6 @@ impl Endpoint {
             cause: plan.cause,
             retransmission: plan.retransmission,
             vars,
-        }
-    }
-
-    fn ip_header(&mut self, dst: Ipv4Addr, tcp: &TcpRepr<'_>) -> Ipv4Repr {
-        let ident = self.ident;
-        self.ident = self.ident.wrapping_add(1);
-        Ipv4Repr {
-            src: self.addr,
-            dst,
-            protocol: protocol::TCP,
-            ttl: self.profile.ttl,
-            ident,
-            dont_frag: true,
-            tos: 0,
-            payload_len: 20 + tcp_options_len(&tcp.options) + tcp.payload.len(),
         }
     }
 
@@ -1089,6 +1070,25 @@ fn check_nothing_to_send(c: &Conn) {
         format!("{c:?}"),
         "dispatch changed a connection off the queue"
     );
+}
+
+/// The IPv4 header of a segment from `src` to `dst` whose TCP part
+/// (header, options, payload) is `tcp_len` bytes, taking the next IP
+/// identification from `ident`. A free function so that it can be built
+/// while a connection of the endpoint is borrowed.
+fn ip_header(src: Ipv4Addr, ttl: u8, ident: &mut u16, dst: Ipv4Addr, tcp_len: usize) -> Ipv4Repr {
+    let id = *ident;
+    *ident = id.wrapping_add(1);
+    Ipv4Repr {
+        src,
+        dst,
+        protocol: protocol::TCP,
+        ttl,
+        ident: id,
+        dont_frag: true,
+        tos: 0,
+        payload_len: tcp_len,
+    }
 }
 
 /// Bytes the TCP options take on the wire, padded to 32 bits (MSS 4,
