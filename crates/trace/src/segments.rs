@@ -971,10 +971,31 @@ struct FlowTable {
     /// Dropped after the run ([`Segments::shrink_to_fit`]), rebuilt if a
     /// block is encoded again.
     ids: Option<std::collections::HashMap<Flow, u32>>,
+    /// Ids most recently looked up, newest first (an id is only a guess:
+    /// it answers when its flow in `list` is the one asked for).
+    recent: [u32; 4],
 }
 
 impl FlowTable {
     fn id(&mut self, f: Flow) -> u32 {
+        // A block names its flows once each, and a run's blocks mostly
+        // name the same few: the last four ids found answer most look-ups
+        // without hashing a 40-byte key (which cost more than encoding the
+        // segment that asked).
+        if let Some(&i) = self
+            .recent
+            .iter()
+            .find(|&&i| self.list.get(i as usize) == Some(&f))
+        {
+            return i;
+        }
+        let i = self.id_hashed(f);
+        self.recent.rotate_right(1);
+        self.recent[0] = i;
+        i
+    }
+
+    fn id_hashed(&mut self, f: Flow) -> u32 {
         let list = &self.list;
         let ids = self.ids.get_or_insert_with(|| {
             list.iter()
