@@ -18,10 +18,6 @@
 //! Blocks still waiting for a fate stay as [`Segment`] values: a segment's
 //! fate and (on arrival) its receiving host change after it is sent.
 //!
-//! A store that grows past a few hundred segments (a long recording)
-//! encodes its blocks on a second thread, so the simulation does not wait
-//! for the encoder; the bytes stored are the same (see [`Background`]).
-//!
 //! Reading: [`Segments::at`] and [`Segments::get`] decode the block (the
 //! last block decoded is kept per thread, so walking neighbours is cheap);
 //! [`Segments::iter`] decodes each block once. Segments come out by value.
@@ -41,10 +37,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Segments per block.
 pub const BLOCK: usize = 32;
 
-/// How many emptied blocks' storage is kept for new blocks. With the
-/// encoder thread, a dozen blocks or more are open at once (those waiting
-/// for their batch to come back), and a smaller pool meant an allocation
-/// per block.
+/// How many emptied blocks' storage is kept for new blocks: enough that a
+/// run whose in-flight segments span many blocks at once (thousands of
+/// interleaved connections) still opens each new block without
+/// allocating.
 const SPARE_BLOCKS: usize = 64;
 
 /// Every store gets an identity, so the per-thread decoding cache never
@@ -67,9 +63,6 @@ struct OpenBlock {
     len: u32,
     /// How many of them are still in flight.
     in_flight: u32,
-    /// Counts changes, so that an encoding made in the background of an
-    /// older state of the block is recognised and dropped.
-    generation: u64,
 }
 
 impl OpenBlock {
@@ -95,7 +88,6 @@ impl OpenBlock {
             segs,
             len,
             in_flight,
-            generation: 0,
         }
     }
 }
@@ -221,11 +213,6 @@ pub struct Segments {
     /// Identity and version, for the decoding cache.
     id: u64,
     version: u64,
-    /// The second thread that encodes blocks during a long recording
-    /// (see [`Background`]); `None` until the store is long enough.
-    bg: Option<Background>,
-    /// How long the store must be for that thread to start.
-    bg_after: usize,
 }
 
 impl Default for Segments {
@@ -247,10 +234,6 @@ impl Clone for Segments {
             scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
-            // Blocks the original is encoding in the background are
-            // still open (and so copied): the copy encodes them itself.
-            bg: None,
-            bg_after: self.bg_after,
         }
     }
 }
@@ -292,8 +275,6 @@ impl Segments {
             scratch: Vec::new(),
             id: fresh_id(),
             version: 0,
-            bg: None,
-            bg_after: BACKGROUND_AFTER,
         }
     }
 
@@ -366,7 +347,6 @@ impl Segments {
                     segs,
                     len: 0,
                     in_flight: 0,
-                    generation: 0,
                 },
             );
         } else {
@@ -388,9 +368,6 @@ impl Segments {
         }
         self.version += 1;
         let block = self.open.get_mut(&b).expect("just opened");
-        // An encoding on its way back from the background thread is of
-        // the block as it was: it will be thrown away.
-        block.generation += 1;
         let s = &mut block.segs[i % BLOCK];
         let was = s.fate == Fate::InFlight;
         f(s);
@@ -417,7 +394,6 @@ impl Segments {
             if s.fate == Fate::InFlight {
                 s.fate = Fate::Delivered { at };
                 s.to = Some(node);
-                block.generation += 1;
                 block.in_flight -= 1;
                 self.version += 1;
                 if block.settled() {
@@ -445,10 +421,9 @@ impl Segments {
 
     /// Encodes every block, in flight or not: the run is over.
     pub fn seal_all(&mut self) {
-        self.stop_background();
         let open: Vec<u32> = self.open.keys().collect();
         for b in open {
-            self.seal_here(b);
+            self.seal(b);
         }
     }
 
@@ -587,19 +562,15 @@ impl Segments {
         }
     }
 
+    /// Encodes block `b`, here and now.
+    ///
+    /// On the simulation's own thread, on purpose: a second thread that
+    /// encoded blocks while the simulation went on (netstep had one) made
+    /// the simulation no faster on an idle two-core machine, since handing
+    /// it each block cost the simulation as much as encoding it, and
+    /// slower by a fifth on a busy one, where the two threads took turns
+    /// on a core (see the book's Performance chapter).
     fn seal(&mut self, b: u32) {
-        if self.bg.is_none() && self.len >= self.bg_after && self.open.count > 0 {
-            self.bg = Background::start(&self.flows);
-        }
-        if self.bg.is_some() {
-            self.seal_in_background(b);
-        } else {
-            self.seal_here(b);
-        }
-    }
-
-    /// Encodes block `b` on this thread.
-    fn seal_here(&mut self, b: u32) {
         let Some(block) = self.open.remove(&b) else {
             return;
         };
@@ -622,137 +593,6 @@ impl Segments {
         if self.spare.len() < SPARE_BLOCKS {
             // As it is: what it holds is written over in place.
             self.spare.push(block.segs);
-        }
-    }
-
-    /// Adds a copy of block `b` to the batch for the background thread,
-    /// and once the batch is full sends it and installs whatever
-    /// encodings have come back. The block stays open (readable,
-    /// changeable) until its encoding is installed.
-    fn seal_in_background(&mut self, b: u32) {
-        let Some(block) = self.open.get(&b) else {
-            return;
-        };
-        let Some(bg) = self.bg.as_mut() else {
-            return;
-        };
-        bg.pending.blocks.push(BatchEntry {
-            block: b,
-            generation: block.generation,
-            segs: block.len,
-            bytes: 0,
-        });
-        bg.pending.segs.extend_from_slice(block.segs());
-        if bg.pending.blocks.len() < BATCH {
-            return;
-        }
-        let next = bg.spare.pop().unwrap_or_else(Batch::new);
-        let batch = std::mem::replace(&mut bg.pending, next);
-        match bg.jobs.try_send(batch) {
-            Ok(()) => bg.sent += 1,
-            Err(std::sync::mpsc::TrySendError::Full(batch)) => {
-                // The encoder is behind: on a shared machine its core can
-                // be taken away for milliseconds. Waiting for it would
-                // stall the simulation as long (a third of the runs on
-                // these machines lost a third of their speed so). The
-                // batch grows instead and goes with a later block; its
-                // blocks stay open, readable, until their encodings
-                // come back, and go in the same order.
-                let unused = std::mem::replace(&mut bg.pending, batch);
-                bg.spare.push(unused);
-            }
-            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
-                // The thread is gone (it panicked): encode here from now
-                // on (the blocks of the batch are still open, and settled).
-                self.stop_background();
-                self.bg_after = usize::MAX;
-                return;
-            }
-        }
-        loop {
-            let Some(bg) = self.bg.as_mut() else {
-                return;
-            };
-            let rx = bg.done.get_mut().unwrap_or_else(|p| p.into_inner());
-            let Ok(done) = rx.try_recv() else {
-                return;
-            };
-            self.install(done);
-        }
-    }
-
-    /// Installs a batch's encodings from the background thread: the flows
-    /// it named first join the table (the thread's table and ours stay
-    /// the same, in the same order), and each block's bytes replace the
-    /// open block unless the block changed since it was sent.
-    fn install(&mut self, mut done: Batch) {
-        for f in &done.new_flows {
-            self.flows.id(*f);
-        }
-        let mut at = 0;
-        for e in &done.blocks {
-            let bytes = &done.bytes[at..at + e.bytes as usize];
-            at += e.bytes as usize;
-            let current = self
-                .open
-                .get(&e.block)
-                .is_some_and(|o| o.generation == e.generation);
-            if !current {
-                continue;
-            }
-            let start = self.bytes.len();
-            self.bytes.extend_from_slice(bytes);
-            let block = self.open.remove(&e.block).expect("checked");
-            self.encoded(e.block, start, block);
-        }
-        if let Some(bg) = self.bg.as_mut() {
-            bg.sent -= 1;
-            done.clear();
-            bg.spare.push(done);
-        }
-    }
-
-    /// Waits for every encoding the background thread owes, installs
-    /// them, and ends the thread: the store encodes on this thread again.
-    fn stop_background(&mut self) {
-        let Some(bg) = self.bg.as_mut() else {
-            return;
-        };
-        // The batch not yet full goes too (if the thread is gone, its
-        // blocks are still open, and encoded here below).
-        let last = std::mem::take(&mut bg.pending);
-        if !last.blocks.is_empty() && bg.jobs.send(last).is_ok() {
-            bg.sent += 1;
-        }
-        // Closing the job channel lets the thread finish what it was
-        // sent, then end.
-        let (closed, _) = std::sync::mpsc::sync_channel(0);
-        drop(std::mem::replace(&mut bg.jobs, closed));
-        let mut results = Vec::with_capacity(bg.sent);
-        let rx = bg.done.get_mut().unwrap_or_else(|p| p.into_inner());
-        while results.len() < bg.sent {
-            match rx.recv() {
-                Ok(d) => results.push(d),
-                // The thread panicked: what it owes stays open, below.
-                Err(_) => break,
-            }
-        }
-        if let Some(h) = bg.handle.take() {
-            let _ = h.join();
-        }
-        for d in results {
-            self.install(d);
-        }
-        self.bg = None;
-        // Blocks whose encoding was thrown away (they changed after they
-        // were sent) or never came are encoded here if they are final.
-        let settled: Vec<u32> = self
-            .open
-            .keys()
-            .filter(|b| self.open.get(b).is_some_and(OpenBlock::settled))
-            .collect();
-        for b in settled {
-            self.seal_here(b);
         }
     }
 
@@ -1041,178 +881,6 @@ fn encode_block(
         encode_one(&mut out, &segs[..k], s, (first + k) as u32, flows);
     }
     out.n
-}
-
-/// A store longer than this encodes its blocks on a second thread while
-/// segments keep coming: encoding is a fifth of what recording a bulk
-/// transfer costs, and it needs nothing from the simulation but the
-/// block. Shorter stores (every bundled scenario, the player's tests)
-/// never start a thread.
-///
-/// Starting a thread costs about as much as encoding a few blocks; 16
-/// blocks are well past that.
-const BACKGROUND_AFTER: usize = 16 * BLOCK;
-
-/// How many blocks may wait for the background thread before sealing
-/// waits for it (bounds the memory of a recording that outruns it).
-const BACKGROUND_QUEUE: usize = 256;
-
-/// How many blocks go to the background thread at once: waking it up
-/// for each block would cost the simulation a system call per block.
-const BATCH: usize = 8;
-
-/// Blocks for the background thread, and back: copies of settled blocks
-/// (they stay readable and changeable here meanwhile), then their
-/// encodings and the flows the thread's table gained encoding them (in
-/// order). The storage is reused: nothing allocates per batch once warm.
-#[derive(Default)]
-struct Batch {
-    blocks: Vec<BatchEntry>,
-    /// The blocks' segments, back to back.
-    segs: Vec<Segment>,
-    /// Their encodings, back to back.
-    bytes: Vec<u8>,
-    new_flows: Vec<Flow>,
-}
-
-struct BatchEntry {
-    block: u32,
-    generation: u64,
-    /// How many segments and encoded bytes the block has in the batch.
-    segs: u32,
-    bytes: u32,
-}
-
-impl Batch {
-    /// An empty batch with room for [`BATCH`] blocks (grown once, not
-    /// block by block).
-    fn new() -> Batch {
-        Batch {
-            blocks: Vec::with_capacity(BATCH),
-            segs: Vec::with_capacity(BATCH * BLOCK),
-            bytes: Vec::new(),
-            new_flows: Vec::new(),
-        }
-    }
-
-    fn clear(&mut self) {
-        self.blocks.clear();
-        self.segs.clear();
-        self.bytes.clear();
-        self.new_flows.clear();
-    }
-
-    /// Encodes the blocks (on the background thread), naming flows with
-    /// `table`.
-    fn encode(&mut self, table: &mut FlowTable, scratch: &mut Vec<u8>) {
-        let known = table.list.len();
-        self.bytes.clear();
-        let mut at = 0;
-        for e in &mut self.blocks {
-            let segs = &self.segs[at..at + e.segs as usize];
-            at += e.segs as usize;
-            let n = encode_block(segs, e.block as usize * BLOCK, table, scratch);
-            self.bytes.extend_from_slice(&scratch[..n]);
-            e.bytes = n as u32;
-        }
-        self.new_flows.clear();
-        self.new_flows.extend_from_slice(&table.list[known..]);
-    }
-}
-
-/// The second thread that encodes blocks. It keeps its own copy of the
-/// flow table and encodes blocks in the order they are sent, so it names
-/// flows exactly as this thread would have; each result carries the
-/// flows it added, which join this thread's table when it is installed,
-/// so the two tables never differ for an installed block. Blocks go in
-/// batches of [`BATCH`]; encodings are installed when the next batch is
-/// sent, and all of them when the run ends ([`Segments::seal_all`]): the
-/// stored bytes are the same as without the thread, only computed
-/// elsewhere.
-struct Background {
-    jobs: std::sync::mpsc::SyncSender<Batch>,
-    /// Behind a mutex only so that the store stays `Sync`; one thread
-    /// ever uses it.
-    done: std::sync::Mutex<std::sync::mpsc::Receiver<Batch>>,
-    /// The batch being filled.
-    pending: Batch,
-    /// Batches sent and not yet installed.
-    sent: usize,
-    /// Batches installed, for reuse.
-    spare: Vec<Batch>,
-    handle: Option<std::thread::JoinHandle<()>>,
-    /// Tests: while set, the thread encodes nothing (as if its core were
-    /// taken away).
-    #[cfg(test)]
-    held: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Background {
-    /// Starts the thread, or `None` where threads are scarce or cannot be
-    /// made (the store then encodes on its own thread, as always).
-    fn start(flows: &FlowTable) -> Option<Background> {
-        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-            return None;
-        }
-        let (jobs, job_rx) = std::sync::mpsc::sync_channel::<Batch>(BACKGROUND_QUEUE / BATCH);
-        // Bounded too, so that the channel allocates nothing per message.
-        // Room for every job that can be queued, plus the one being
-        // encoded and one more: this thread drains the results after each
-        // send, so the encoder never waits on a full result queue while
-        // this thread waits on a full job queue.
-        let (done_tx, done) = std::sync::mpsc::sync_channel::<Batch>(BACKGROUND_QUEUE / BATCH + 2);
-        let mut table = flows.clone();
-        #[cfg(test)]
-        let held = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        #[cfg(test)]
-        let hold = held.clone();
-        let handle = std::thread::Builder::new()
-            .name("netstep-trace-encode".into())
-            .spawn(move || {
-                let mut scratch = Vec::new();
-                for mut batch in job_rx {
-                    // Tests stand for a core taken away.
-                    #[cfg(test)]
-                    while hold.load(std::sync::atomic::Ordering::Acquire) {
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                    }
-                    batch.encode(&mut table, &mut scratch);
-                    if done_tx.send(batch).is_err() {
-                        return;
-                    }
-                }
-            })
-            .ok()?;
-        Some(Background {
-            jobs,
-            done: std::sync::Mutex::new(done),
-            pending: Batch::new(),
-            sent: 0,
-            spare: Vec::new(),
-            handle: Some(handle),
-            #[cfg(test)]
-            held,
-        })
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        // Closing the job channel ends the thread's loop; wait for it so
-        // no thread outlives its store.
-        let (closed, _) = std::sync::mpsc::sync_channel(0);
-        drop(std::mem::replace(&mut self.jobs, closed));
-        // Dropping the results too: a thread about to hand one back finds
-        // nobody listening and ends, instead of waiting for room.
-        let (_, gone) = std::sync::mpsc::sync_channel(0);
-        drop(std::mem::replace(
-            &mut self.done,
-            std::sync::Mutex::new(gone),
-        ));
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
 }
 
 /// The most bytes one segment's encoding takes: every field differing,
@@ -2095,142 +1763,6 @@ mod tests {
         store.shrink_to_fit();
         assert!(store.open.is_empty());
         assert!(store.iter().eq(segs.iter().copied()));
-    }
-
-    /// Every block's encoding, by block number.
-    fn encodings(s: &Segments) -> Vec<&[u8]> {
-        s.spans
-            .iter()
-            .map(|&(start, len)| &s.bytes[start as usize..start as usize + len as usize])
-            .collect()
-    }
-
-    #[test]
-    fn the_background_thread_encodes_as_this_thread_would() {
-        // Fates arrive late and out of order, and some segments change
-        // after their block was sent to the thread (or encoded).
-        let n = 40 * BLOCK + 17;
-        let mut segs = arbitrary(n, 5);
-        for (i, s) in segs.iter_mut().enumerate() {
-            if s.fate == Fate::InFlight {
-                s.fate = Fate::Delivered {
-                    at: Instant::from_nanos(i as u64),
-                };
-            }
-        }
-        let mut here = Segments::new();
-        here.bg_after = usize::MAX;
-        let mut there = Segments::new();
-        there.bg_after = 4 * BLOCK;
-        let mut started = false;
-        for i in 0..n {
-            let mut s = segs[i];
-            s.fate = Fate::InFlight;
-            here.push(s);
-            there.push(s);
-            started |= there.bg.is_some();
-            // Settle the segment sent 50 ago, and now and then change one
-            // sent 70 ago (its block settled a while back).
-            if i >= 50 {
-                let j = i - 50 + (i % 3);
-                let f = segs[j].fate;
-                here.update(j, |x| x.fate = f);
-                there.update(j, |x| x.fate = f);
-            }
-            if i >= 70 && i % 7 == 0 {
-                let j = i - 70;
-                segs[j].window ^= 0x55;
-                let w = segs[j].window;
-                here.update(j, |x| x.window = w);
-                there.update(j, |x| x.window = w);
-            }
-            if i % 97 == 0 {
-                assert!(there.iter().take(i + 1).eq(here.iter().take(i + 1)));
-            }
-        }
-        assert!(started, "the thread ran");
-        for (j, s) in segs.iter().enumerate() {
-            let f = s.fate;
-            here.update(j, |x| x.fate = f);
-            there.update(j, |x| x.fate = f);
-        }
-        for s in [&mut here, &mut there] {
-            s.seal_all();
-            s.shrink_to_fit();
-        }
-        assert!(there.bg.is_none());
-        assert!(there.iter().eq(segs.iter().copied()));
-        assert_eq!(encodings(&there), encodings(&here));
-        assert_eq!(there.flows.list, here.flows.list);
-        assert_eq!(there.heap_bytes(), here.heap_bytes());
-    }
-
-    /// The simulation never waits for the encoder thread: with the thread
-    /// stopped, far more blocks than its queue holds are sealed, and once
-    /// it runs again everything is encoded as one thread would.
-    #[test]
-    fn a_stalled_encoder_thread_stalls_nothing() {
-        // The queue holds BACKGROUND_QUEUE blocks; one batch more is being
-        // encoded when the thread stops.
-        let n = 2 * (BACKGROUND_QUEUE + 2 * BATCH) * BLOCK;
-        let mut segs = arbitrary(n, 11);
-        for s in segs.iter_mut() {
-            if s.fate == Fate::InFlight {
-                s.fate = Fate::Delivered { at: s.time };
-            }
-        }
-        let mut here = Segments::new();
-        here.bg_after = usize::MAX;
-        let mut there = Segments::new();
-        there.bg_after = BLOCK;
-        for s in &segs[..2 * BLOCK] {
-            here.push(*s);
-            there.push(*s);
-        }
-        let held = there.bg.as_ref().expect("the thread started").held.clone();
-        held.store(true, std::sync::atomic::Ordering::Release);
-        let rest = segs[2 * BLOCK..].to_vec();
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
-        let pusher = std::thread::spawn(move || {
-            for s in rest {
-                there.push(s);
-            }
-            done_tx.send(()).ok();
-            there
-        });
-        let finished = done_rx.recv_timeout(std::time::Duration::from_secs(60));
-        held.store(false, std::sync::atomic::Ordering::Release);
-        assert!(finished.is_ok(), "pushing waited for the stopped encoder");
-        let mut there = pusher.join().expect("the pushing thread");
-        for s in &segs[2 * BLOCK..] {
-            here.push(*s);
-        }
-        for s in [&mut here, &mut there] {
-            s.seal_all();
-            s.shrink_to_fit();
-        }
-        assert!(there.iter().eq(segs.iter().copied()));
-        assert_eq!(encodings(&there), encodings(&here));
-        assert_eq!(there.flows.list, here.flows.list);
-    }
-
-    #[test]
-    fn a_store_dropped_while_its_thread_works_lets_it_go() {
-        let segs = arbitrary(40 * BLOCK, 9);
-        for _ in 0..20 {
-            let mut store = Segments::new();
-            store.bg_after = BLOCK;
-            for s in &segs {
-                let mut s = *s;
-                if s.fate == Fate::InFlight {
-                    s.fate = Fate::Delivered { at: s.time };
-                }
-                store.push(s);
-            }
-            assert!(store.bg.is_some());
-            // Dropped with batches in flight and results unread: returns.
-            drop(store);
-        }
     }
 
     #[test]
