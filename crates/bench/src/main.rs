@@ -7,13 +7,16 @@
 //! netstep-bench walkthrough [--runs K]
 //! netstep-bench player [--segments N] [--runs K]
 //! netstep-bench all [--runs K]
-//! netstep-bench versus --anchors PATH [--mib N] [--runs K]
+//! netstep-bench versus --anchors PATH [--mib N] [--runs K] [--anchor-delay-us D]
 //! ```
 //!
 //! `versus` measures bulk against the smoltcp anchor of `shared/anchors`
 //! (`PATH` is its built binary), alternating one run of each, so that both
 //! see the same moments of a noisy machine: it prints each pair's ratio
-//! and the median ratio.
+//! and the median ratio. The anchor's link has no delay unless
+//! `--anchor-delay-us` gives one; bulk's link has 50 µs each way, so
+//! `--anchor-delay-us 50` compares the two with the same window of
+//! packets in flight.
 //!
 //! Every run of a measurement is a child process (this binary again, with
 //! `--child --seed K`), so each run starts from a fresh heap and its peak
@@ -45,6 +48,8 @@ pub struct Opts {
     pub child: bool,
     /// `versus`: the anchors harness's binary.
     pub anchors: Option<String>,
+    /// `versus`: the anchor's one-way link delay (its `--delay-us`).
+    pub anchor_delay_us: u64,
 }
 
 impl Default for Opts {
@@ -58,13 +63,14 @@ impl Default for Opts {
             seed: 1,
             child: false,
             anchors: None,
+            anchor_delay_us: 0,
         }
     }
 }
 
 const USAGE: &str = "usage: netstep-bench <bulk|bulk-lossy|many-clients|walkthrough|player|all> \
 [--mib N] [--loss P] [--clients N] [--segments N] [--runs K]
-       netstep-bench versus --anchors PATH [--mib N] [--runs K]";
+       netstep-bench versus --anchors PATH [--mib N] [--runs K] [--anchor-delay-us D]";
 
 fn parse(args: &[String]) -> Result<(String, Opts), String> {
     let mut it = args.iter();
@@ -107,6 +113,10 @@ fn parse(args: &[String]) -> Result<(String, Opts), String> {
             }
             "--child" => o.child = true,
             "--anchors" => o.anchors = Some(val(a)?),
+            "--anchor-delay-us" => {
+                let v = val(a)?;
+                o.anchor_delay_us = v.parse().map_err(|_| bad(a, &v))?;
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
@@ -312,10 +322,19 @@ fn versus(o: &Opts) -> Result<(), String> {
             ..o.clone()
         },
     );
+    let mut anchor_args = vec![
+        "tcp".to_string(),
+        "--mib".into(),
+        o.mib.to_string(),
+        "--per-packet".into(),
+    ];
+    if o.anchor_delay_us > 0 {
+        anchor_args.extend(["--delay-us".into(), o.anchor_delay_us.to_string()]);
+    }
     eprintln!(
-        "# netstep-bench {} against `{anchors} tcp --mib {} --per-packet` ({} pairs)",
+        "# netstep-bench {} against `{anchors} {}` ({} pairs)",
         ours_args.join(" "),
-        o.mib,
+        anchor_args.join(" "),
         o.runs
     );
     let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
@@ -324,17 +343,8 @@ fn versus(o: &Opts) -> Result<(), String> {
         let mut a = ours_args.clone();
         a.extend(["--child".into(), "--seed".into(), seed.clone()]);
         let us = number(&run_once(&exe, &a)?, "mb_s")?;
-        let b: Vec<String> = [
-            "tcp",
-            "--mib",
-            &o.mib.to_string(),
-            "--per-packet",
-            "--seed",
-            &seed,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut b = anchor_args.clone();
+        b.extend(["--seed".into(), seed.clone()]);
         let them = number(&run_once(&anchors, &b)?, "mb_s")?;
         let ratio = if them > 0.0 { us / them } else { f64::NAN };
         eprintln!(
@@ -354,6 +364,10 @@ fn versus(o: &Opts) -> Result<(), String> {
         ("name".to_string(), Value::Text("versus".into())),
         ("runs".into(), Value::Num(f64::from(o.runs))),
         ("mib".into(), Value::Num(o.mib as f64)),
+        (
+            "anchor_delay_us".into(),
+            Value::Num(o.anchor_delay_us as f64),
+        ),
         ("mb_s".into(), Value::Num(median(&ours))),
         ("anchor_mb_s".into(), Value::Num(median(&theirs))),
         ("ratio".into(), Value::Num(median(&ratios))),

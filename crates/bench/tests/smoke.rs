@@ -120,6 +120,25 @@ fn versus_pairs_bulk_with_the_anchor() {
         anchor, "1000000",
         "the anchor's figure is read from its line"
     );
+    // With a delay, the anchor is asked for it (the stand-in fails
+    // otherwise) and the line says which comparison it is.
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n[ \"$1 $4 $5 $6\" = \"tcp --per-packet --delay-us 50\" ] || exit 3\necho \"RESULT wall_s=1 mb_s=1000000\"\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "versus",
+        "--anchors",
+        fake.to_str().unwrap(),
+        "--mib",
+        "1",
+        "--anchor-delay-us",
+        "50",
+    ]);
+    let r = result(&out, "versus");
+    let delay = r.iter().find(|(k, _)| *k == "anchor_delay_us").unwrap().1;
+    assert_eq!(delay, "50");
     std::fs::remove_dir_all(&dir).ok();
 }
 
