@@ -37,10 +37,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Segments per block.
 pub const BLOCK: usize = 32;
 
-/// How many emptied blocks' storage is kept for new blocks: enough that a
-/// run whose in-flight segments span many blocks at once (thousands of
-/// interleaved connections) still opens each new block without
-/// allocating.
+/// How many emptied blocks' storage is kept for new blocks (more is
+/// freed). A bulk run has two or three blocks open at a time and reuses
+/// the same few; a pool rather than one spare lets runs whose blocks
+/// settle in bursts (many interleaved connections) carry the storage of a
+/// burst over to the blocks opened after it.
 const SPARE_BLOCKS: usize = 64;
 
 /// Every store gets an identity, so the per-thread decoding cache never
