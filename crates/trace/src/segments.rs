@@ -583,16 +583,11 @@ impl Segments {
         );
         let start = self.bytes.len();
         self.bytes.extend_from_slice(&self.scratch[..n]);
-        self.encoded(b, start, block);
-    }
-
-    /// Block `b`'s encoding was appended to `bytes` from `start`: the
-    /// block is no longer open, and its storage serves a new block.
-    fn encoded(&mut self, b: u32, start: usize, block: OpenBlock) {
-        self.spans[b as usize] = (start as u64, (self.bytes.len() - start) as u32);
+        self.spans[b as usize] = (start as u64, n as u32);
         self.version += 1;
+        // The block's storage serves a new block, as it is: what it holds
+        // is written over in place.
         if self.spare.len() < SPARE_BLOCKS {
-            // As it is: what it holds is written over in place.
             self.spare.push(block.segs);
         }
     }
