@@ -998,6 +998,32 @@ pub fn emit_ipv4_tcp_offload(ip: &Ipv4Repr, tcp: &TcpRepr, buf: &mut [u8]) -> us
 /// and options are emitted by [`TcpOptions::emit`] only when there are
 /// some.
 pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>) -> usize {
+    let total = emit_ipv4_tcp_offload_headers_vec(ip, tcp, tcp.payload.len(), out);
+    if total == 0 {
+        return 0;
+    }
+    out.extend_from_slice(tcp.payload);
+    debug_assert!({
+        let mut reference = vec![0u8; total];
+        emit_ipv4_tcp_offload(ip, tcp, &mut reference) == total && reference[..] == out[..]
+    });
+    total
+}
+
+/// The headers of [`emit_ipv4_tcp_offload_vec`]'s packet for a segment
+/// whose payload is `payload_len` bytes kept elsewhere (`tcp.payload` is
+/// not read): a packet whose payload is a reference into the sender's
+/// buffer, as a NIC gathers it (scatter-gather DMA). The headers and then
+/// the payload are the bytes [`emit_ipv4_tcp_offload_vec`] writes. Returns
+/// the whole packet's length, or 0 (and an empty vector) if it does not
+/// fit IPv4.
+#[inline]
+pub fn emit_ipv4_tcp_offload_headers_vec(
+    ip: &Ipv4Repr,
+    tcp: &TcpRepr,
+    payload_len: usize,
+    out: &mut Vec<u8>,
+) -> usize {
     const IP: usize = Ipv4Repr::HEADER_LEN;
     out.clear();
     let o = &tcp.options;
@@ -1011,7 +1037,7 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
         && o.sack_blocks[2].is_none();
     let opt_len = if no_options { 0 } else { o.wire_len() };
     let tcp_header_len = HEADER_LEN + opt_len;
-    let tcp_len = tcp_header_len + tcp.payload.len();
+    let tcp_len = tcp_header_len + payload_len;
     if tcp_len > Ipv4Repr::MAX_PAYLOAD_LEN {
         return 0;
     }
@@ -1059,11 +1085,6 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
     } else {
         out.extend_from_slice(&h[..IP + tcp_header_len]);
     }
-    out.extend_from_slice(tcp.payload);
-    debug_assert!({
-        let mut reference = vec![0u8; total];
-        emit_ipv4_tcp_offload(ip, tcp, &mut reference) == total && reference[..] == out[..]
-    });
     total
 }
 
@@ -1123,9 +1144,60 @@ fn parse_fast_or<'a, const VERIFY_IP: bool>(
     buf: &'a [u8],
     general: fn(&'a [u8]) -> Parsed<'a>,
 ) -> Parsed<'a> {
+    let parsed = parse_fast_core::<VERIFY_IP>(buf, &[], || general(buf));
+    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), parsed);
+    parsed
+}
+
+/// [`parse_ipv4_tcp_emitted`] for a packet that may be kept in two parts:
+/// `header`, exactly its IPv4 and TCP headers as
+/// [`emit_ipv4_tcp_offload_headers_vec`] wrote them, and `payload`, the
+/// rest of its bytes, kept elsewhere (a reference into the sender's
+/// buffer). The result is what [`parse_ipv4_tcp_emitted`] gives for the
+/// two joined, its payload borrowed from `payload`. With an empty
+/// `payload` this is [`parse_ipv4_tcp_emitted`] of `header` (one function
+/// for both, so that a caller holds one copy of the parser's code). In
+/// two parts, any packet not of the common shape (see
+/// [`parse_ipv4_tcp_offloaded`]) is an error, of no particular kind: join
+/// the parts and parse that to learn more.
+#[inline]
+pub fn parse_ipv4_tcp_emitted_parts<'a>(
+    header: &'a [u8],
+    payload: &'a [u8],
+) -> Result<(Ipv4Repr, TcpRepr<'a>), WireError> {
+    let parsed = parse_fast_core::<false>(header, payload, || {
+        if payload.is_empty() {
+            return parse_ipv4_tcp_offloaded_general(header);
+        }
+        Err(WireError::Truncated {
+            what: "IPv4+TCP headers",
+            offset: 0,
+            needed: Ipv4Repr::HEADER_LEN + HEADER_LEN,
+            have: header.len(),
+        })
+    });
+    debug_assert!(
+        parsed.is_err() || {
+            let mut flat = header.to_vec();
+            flat.extend_from_slice(payload);
+            parse_ipv4_tcp_offloaded_general(&flat) == parsed
+        }
+    );
+    parsed
+}
+
+/// The fast path of the parsers above: the packet is `buf`, or, when
+/// `rest` is not empty, `buf` holds exactly its headers and `rest` the
+/// payload.
+#[inline(always)]
+fn parse_fast_core<'a, const VERIFY_IP: bool>(
+    buf: &'a [u8],
+    rest: &'a [u8],
+    general: impl FnOnce() -> Parsed<'a>,
+) -> Parsed<'a> {
     const IP: usize = Ipv4Repr::HEADER_LEN;
     let Some(h) = buf.first_chunk::<{ IP + HEADER_LEN }>() else {
-        return general(buf);
+        return general();
     };
     let total = usize::from(u16::from_be_bytes([h[2], h[3]]));
     let flg_off = u16::from_be_bytes([h[6], h[7]]);
@@ -1134,32 +1206,38 @@ fn parse_fast_or<'a, const VERIFY_IP: bool>(
     // Version 4 and IHL 5 (RFC 791 3.1); the total length covers both
     // headers and fits the buffer; not a fragment (MF clear, offset 0);
     // TCP; the data offset within the segment (RFC 9293 3.1).
+    // In two parts, the header part is both headers, no more.
+    let fits = if rest.is_empty() {
+        total <= buf.len()
+    } else {
+        total == buf.len() + rest.len() && IP + tcp_header_len == buf.len()
+    };
     if h[0] != 0x45
-        || total > buf.len()
+        || !fits
         || flg_off & 0x3fff != 0
         || h[9] != ipv4::protocol::TCP
         || tcp_header_len < HEADER_LEN
         || IP + tcp_header_len > total
     {
-        return general(buf);
+        return general();
     }
     let Some(ip_header) = h.first_chunk::<IP>() else {
-        return general(buf);
+        return general();
     };
     if VERIFY_IP {
         if checksum::header20(ip_header) != 0xffff {
-            return general(buf);
+            return general();
         }
     } else {
         debug_assert_eq!(checksum::header20(ip_header), 0xffff, "not as emitted");
     }
-    let segment = &buf[IP..total];
+    let segment = &buf[IP..total.min(buf.len())];
     let options = if tcp_header_len == HEADER_LEN {
         TcpOptions::NONE
     } else {
         match TcpOptions::parse(&segment[HEADER_LEN..tcp_header_len], field::OPTIONS) {
             Ok(o) => o,
-            Err(_) => return general(buf),
+            Err(_) => return general(),
         }
     };
     let be16 = |i: usize| u16::from_be_bytes([t[i], t[i + 1]]);
@@ -1167,7 +1245,7 @@ fn parse_fast_or<'a, const VERIFY_IP: bool>(
     let flags = TcpFlags(t[field::FLAGS]);
     // Built in one expression, straight into the caller's result: no
     // named temporaries for the compiler to copy the ~120-byte repr from.
-    let parsed = Ok((
+    Ok((
         Ipv4Repr {
             src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
             dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
@@ -1189,11 +1267,13 @@ fn parse_fast_or<'a, const VERIFY_IP: bool>(
             window: be16(14),
             urgent: be16(18),
             options,
-            payload: &segment[tcp_header_len..],
+            payload: if rest.is_empty() {
+                &segment[tcp_header_len..]
+            } else {
+                rest
+            },
         },
-    ));
-    debug_assert_eq!(parse_ipv4_tcp_offloaded_general(buf), parsed);
-    parsed
+    ))
 }
 
 /// [`parse_ipv4_tcp_offloaded`] through the general parsers: any IPv4
