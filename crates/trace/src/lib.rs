@@ -8,7 +8,10 @@
 pub mod json;
 pub mod matcher;
 pub mod model;
-pub mod pattern;
+/// The bulk pattern lives with the wire types, where the TCP buffers and
+/// the simulator's packets can recognise its slices; the trace keeps its
+/// old path.
+pub use netstep_wire::pattern;
 pub mod segments;
 pub mod walkthrough;
 

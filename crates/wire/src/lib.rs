@@ -18,6 +18,7 @@ pub mod checksum;
 pub mod error;
 pub mod ethernet;
 pub mod ipv4;
+pub mod pattern;
 pub mod pcap;
 pub mod seq;
 pub mod tcp;
@@ -31,7 +32,8 @@ pub use pcap::{
 pub use seq::SeqNumber;
 pub use tcp::{
     TcpFlags, TcpOption, TcpOptions, TcpPacket, TcpRepr, emit_ipv4_tcp, emit_ipv4_tcp_offload,
-    emit_ipv4_tcp_offload_vec, fill_tcp_checksum, parse_ipv4_tcp, parse_ipv4_tcp_emitted,
-    parse_ipv4_tcp_offloaded, try_emit_ipv4_tcp,
+    emit_ipv4_tcp_offload_headers_vec, emit_ipv4_tcp_offload_vec, fill_tcp_checksum,
+    parse_ipv4_tcp, parse_ipv4_tcp_emitted, parse_ipv4_tcp_emitted_parts, parse_ipv4_tcp_offloaded,
+    try_emit_ipv4_tcp,
 };
 pub use time::{Duration, DurationParseError, Instant};
