@@ -1701,6 +1701,21 @@ impl Conn {
         self.recv_append(out, max).map(|n| 0..n)
     }
 
+    /// RECEIVE without a copy: up to `max` bytes as a slice of the bulk
+    /// pattern's table, when the receive buffer holds the pattern by
+    /// reference (see [`Ring`]); `Ok(None)`, reading nothing, when it
+    /// keeps bytes or is empty. The same bookkeeping as `recv_append`.
+    pub(crate) fn recv_shared(&mut self, max: usize) -> Result<Option<&'static [u8]>, TcpError> {
+        if self.close_reason.is_some_and(|r| r != CloseReason::Normal) {
+            return Err(self.closed_error());
+        }
+        let Some(bytes) = self.rx.take_shared(max) else {
+            return Ok(None);
+        };
+        self.after_recv(bytes.len())?;
+        Ok(Some(bytes))
+    }
+
     #[inline]
     fn after_recv(&mut self, n: usize) -> Result<usize, TcpError> {
         self.readable_signalled = false;

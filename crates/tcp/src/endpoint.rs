@@ -480,6 +480,22 @@ impl Endpoint {
         self.read_with(conn, |c| c.recv_exchange(buf, max))
     }
 
+    /// RECEIVE without a copy, when it can be had: up to `max` bytes (at
+    /// most [`netstep_wire::pattern::MAX_SLICE`]) as a slice of the bulk
+    /// pattern's table, when everything the receive buffer got so far
+    /// came as slices of that table at the phases that continue the
+    /// stream (a bulk sender's bytes, by reference from its send buffer);
+    /// `Ok(None)`, reading nothing, otherwise: read with
+    /// [`Endpoint::recv_exchange`] then. The same bytes and window updates
+    /// as [`Endpoint::recv_append`] for the same amount read.
+    pub fn recv_shared(
+        &mut self,
+        conn: ConnId,
+        max: usize,
+    ) -> Result<Option<&'static [u8]>, TcpError> {
+        self.read_with(conn, |c| c.recv_shared(max))
+    }
+
     /// One of the reads above on `conn`, then what a read may call for.
     fn read_with<T>(
         &mut self,

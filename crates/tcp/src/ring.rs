@@ -12,8 +12,33 @@
 //! storage (no allocation). Keeping the mirror costs a second copy of the
 //! bytes written into the first `mirror` bytes of the storage: about one
 //! segment per buffer's worth of data.
+//!
+//! A ring whose every write has been a slice of the bulk pattern's table
+//! ([`netstep_wire::pattern`]), each at the phase that continues the
+//! stream, keeps no bytes at all: what it holds is the pattern from a
+//! phase, and its views are slices of the table. This is `sendfile` for
+//! a simulator: a bulk sender's bytes travel by reference from the
+//! table, through the send buffer, the packet and the receive buffer, to
+//! the reader, and every view in between is the pattern's real bytes.
+//! The first write of any other bytes (or of the pattern at another
+//! phase) copies what the ring holds into storage, and from then on the
+//! ring keeps bytes as any other.
 
 use netstep_wire::SeqNumber;
+use netstep_wire::pattern;
+
+/// Where a ring's bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Content {
+    /// Nothing written yet: the first write decides.
+    Fresh,
+    /// Every byte at offset `k` from the head (queued, or written ahead
+    /// of the queue) is the pattern's byte at phase `(phase + k) %
+    /// PERIOD`, and the storage is unused.
+    Pattern { phase: usize },
+    /// In the storage.
+    Bytes,
+}
 
 /// The smallest storage a ring allocates.
 const MIN_STORAGE: usize = 2048;
@@ -30,6 +55,7 @@ pub(crate) struct Ring {
     mirror: usize,
     head: usize,
     len: usize,
+    content: Content,
 }
 
 impl core::fmt::Debug for Ring {
@@ -38,6 +64,7 @@ impl core::fmt::Debug for Ring {
             .field("capacity", &self.cap)
             .field("storage", &self.size)
             .field("len", &self.len)
+            .field("content", &self.content)
             .finish()
     }
 }
@@ -56,6 +83,7 @@ impl Ring {
             mirror,
             head: 0,
             len: 0,
+            content: Content::Fresh,
         }
     }
 
@@ -136,6 +164,20 @@ impl Ring {
         if n == 0 {
             return 0;
         }
+        if self.content != Content::Bytes {
+            match (self.content, pattern::phase_of(data)) {
+                (Content::Fresh, Some(p)) => {
+                    self.content = Content::Pattern {
+                        phase: back(p, self.len + offset),
+                    };
+                    return n;
+                }
+                (Content::Pattern { phase }, Some(p)) if ahead(phase, self.len + offset) == p => {
+                    return n;
+                }
+                _ => self.materialize(),
+            }
+        }
         self.reserve(self.len + offset + n);
         let start = self.index(self.len + offset);
         let first = n.min(self.size - start);
@@ -150,6 +192,29 @@ impl Ring {
             self.update_mirror(0, n - first);
         }
         n
+    }
+
+    /// Keeps in storage the bytes of a ring that held the pattern by
+    /// reference: every position of the ring's capacity, so that bytes
+    /// written ahead of the queue stay where they were.
+    #[cold]
+    #[inline(never)]
+    fn materialize(&mut self) {
+        let Content::Pattern { phase } = self.content else {
+            self.content = Content::Bytes;
+            return;
+        };
+        self.content = Content::Bytes;
+        debug_assert_eq!(self.size, 0, "a pattern ring has no storage");
+        self.head = 0;
+        self.reserve(self.cap);
+        let mut at = 0;
+        while at < self.size {
+            let part = pattern::at_phase(ahead(phase, at), self.size - at);
+            self.buf[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        self.update_mirror(0, self.size);
     }
 
     /// Queues `n` bytes already written past the end.
@@ -180,6 +245,16 @@ impl Ring {
     /// Moves up to `out.len()` bytes from the front into `out`.
     pub(crate) fn pop(&mut self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len);
+        if let Content::Pattern { phase } = self.content {
+            let mut at = 0;
+            while at < n {
+                let part = pattern::at_phase(ahead(phase, at), n - at);
+                out[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
+            self.drop_front(n);
+            return n;
+        }
         let (a, b) = self.front(n);
         out[..a.len()].copy_from_slice(a);
         out[a.len()..n].copy_from_slice(b);
@@ -193,6 +268,16 @@ impl Ring {
         if n == 0 {
             // Readers loop until nothing is left: this is every other call.
             return 0;
+        }
+        if let Content::Pattern { phase } = self.content {
+            let mut at = 0;
+            while at < n {
+                let part = pattern::at_phase(ahead(phase, at), n - at);
+                out.extend_from_slice(part);
+                at += part.len();
+            }
+            self.drop_front(n);
+            return n;
         }
         let (a, b) = self.front(n);
         out.extend_from_slice(a);
@@ -221,7 +306,12 @@ impl Ring {
         max: usize,
     ) -> Option<core::ops::Range<usize>> {
         let (head, n) = (self.head, self.len);
-        if self.mirror != 0 || n == 0 || n > max || head + n > self.size {
+        if self.mirror != 0
+            || n == 0
+            || n > max
+            || head + n > self.size
+            || self.content != Content::Bytes
+        {
             return None;
         }
         if out.capacity() < self.size {
@@ -237,10 +327,29 @@ impl Ring {
         Some(head..head + n)
     }
 
+    /// Moves up to `max` queued bytes from the front (at most
+    /// [`pattern::MAX_SLICE`]) out as a slice of the pattern's table, when
+    /// the ring holds the pattern by reference; `None`, changing nothing,
+    /// when it keeps bytes in storage or is empty. The reader gets the
+    /// bytes it would have copied, without the copy.
+    pub(crate) fn take_shared(&mut self, max: usize) -> Option<&'static [u8]> {
+        let Content::Pattern { phase } = self.content else {
+            return None;
+        };
+        if self.len == 0 || max == 0 {
+            return None;
+        }
+        let bytes = pattern::at_phase(phase, max.min(self.len));
+        self.drop_front(bytes.len());
+        Some(bytes)
+    }
+
     /// Forgets the first `n` queued bytes (they were acknowledged).
     pub(crate) fn drop_front(&mut self, n: usize) {
         let n = n.min(self.len);
-        if n > 0 {
+        if let Content::Pattern { phase } = &mut self.content {
+            *phase = ahead(*phase, n);
+        } else if n > 0 {
             self.head = self.index(n);
         }
         self.len -= n;
@@ -265,6 +374,13 @@ impl Ring {
         if n == 0 {
             return &[];
         }
+        if let Content::Pattern { phase } = self.content {
+            if n <= pattern::MAX_SLICE {
+                return pattern::at_phase(ahead(phase, offset), n);
+            }
+            // Longer than one slice of the table (no segment is).
+            self.materialize();
+        }
         let start = self.index(offset);
         if start + n > self.size + self.mirror_len() {
             return self.view_rotated(offset, n);
@@ -282,6 +398,18 @@ impl Ring {
         self.update_mirror(0, self.size);
         &self.buf[offset..offset + n]
     }
+}
+
+/// The phase `k` bytes after `phase` in the pattern's period.
+#[inline]
+fn ahead(phase: usize, k: usize) -> usize {
+    (phase + k % pattern::PERIOD) % pattern::PERIOD
+}
+
+/// The phase `k` bytes before `phase` in the pattern's period.
+#[inline]
+fn back(phase: usize, k: usize) -> usize {
+    (phase + pattern::PERIOD - k % pattern::PERIOD) % pattern::PERIOD
 }
 
 /// Out-of-order ranges received beyond RCV.NXT, as absolute sequence
@@ -404,6 +532,117 @@ mod tests {
         let mut m = Ring::with_mirror(4096, 64);
         m.push(b"abc");
         assert_eq!(m.exchange(&mut out3, 4096), None);
+    }
+
+    /// The pattern's bytes from stream offset `at`, copied.
+    fn pattern_bytes(at: u64, n: usize) -> Vec<u8> {
+        (at..at + n as u64).map(pattern::byte).collect()
+    }
+
+    #[test]
+    fn a_ring_of_pattern_slices_keeps_no_bytes() {
+        let mut r = Ring::with_mirror(65_536, 1460);
+        let (mut written, mut acked) = (0u64, 0u64);
+        // Several times around the storage it never allocates, and past
+        // the pattern's period.
+        while acked < 3 * pattern::PERIOD as u64 {
+            while r.free() > 0 {
+                let n = r.free().min(8000);
+                written += r.push(pattern::slice(written, n)) as u64;
+            }
+            let v = r.view(1460, 1460);
+            assert_eq!(
+                pattern::phase_of(v),
+                Some(((acked + 1460) % pattern::PERIOD as u64) as usize)
+            );
+            assert_eq!(v, &pattern_bytes(acked + 1460, 1460)[..]);
+            r.drop_front(20_000);
+            acked += 20_000;
+        }
+        assert_eq!(
+            r.content,
+            Content::Pattern {
+                phase: (acked % pattern::PERIOD as u64) as usize
+            }
+        );
+        assert!(r.buf.is_empty(), "no storage");
+        let shared = r.take_shared(100).expect("held by reference");
+        assert_eq!(shared, &pattern_bytes(acked, 100)[..]);
+        // A ring that keeps bytes hands nothing out this way.
+        let mut b = Ring::new(4096);
+        b.push(b"abc");
+        assert_eq!(b.take_shared(100), None);
+        assert_eq!(b.len(), 3);
+    }
+
+    #[test]
+    fn a_pattern_ring_keeps_bytes_once_anything_else_arrives() {
+        // Other bytes.
+        let mut r = Ring::with_mirror(4096, 1460);
+        r.push(pattern::slice(0, 3000));
+        r.drop_front(1000);
+        r.push(b"xyz");
+        assert_eq!(r.content, Content::Bytes);
+        let mut want = pattern_bytes(1000, 2000);
+        want.extend_from_slice(b"xyz");
+        assert_eq!(r.view(0, 2003), &want[..]);
+        assert_eq!(r.take_shared(10), None);
+        // The pattern at a phase that does not continue the stream: kept
+        // as bytes too, after the ones before.
+        let mut r = Ring::new(4096);
+        r.push(pattern::slice(0, 100));
+        r.push(pattern::slice(500, 100));
+        let mut want = pattern_bytes(0, 100);
+        want.extend_from_slice(&pattern_bytes(500, 100));
+        let mut out = Vec::new();
+        assert_eq!(r.pop_append(&mut out, 1000), 200);
+        assert_eq!(out, want);
+        // Pattern bytes copied elsewhere are other bytes: the ring keeps them.
+        let mut r = Ring::new(4096);
+        r.push(&pattern_bytes(0, 100));
+        assert_eq!(r.content, Content::Bytes);
+    }
+
+    #[test]
+    fn out_of_order_pattern_bytes_survive_the_switch_to_storage() {
+        // A receive buffer: the second segment first, then the first.
+        let mut r = Ring::new(8192);
+        assert_eq!(r.write_unqueued(1460, pattern::slice(1460, 1460)), 1460);
+        assert_eq!(r.write_unqueued(0, pattern::slice(0, 1460)), 1460);
+        r.commit(2920);
+        let got = r.take_shared(65_536).expect("held by reference");
+        assert_eq!(got, &pattern_bytes(0, 2920)[..]);
+        assert!(r.is_empty());
+        // Ahead of a hole, then bytes from elsewhere in the hole: the bytes
+        // ahead are kept when the ring moves to storage.
+        assert_eq!(r.write_unqueued(1000, pattern::slice(3920, 500)), 500);
+        assert_eq!(r.write_unqueued(0, &pattern_bytes(2920, 1000)), 1000);
+        assert_eq!(r.content, Content::Bytes);
+        r.commit(1500);
+        let mut out = [0u8; 1500];
+        assert_eq!(r.pop(&mut out), 1500);
+        assert_eq!(&out[..], &pattern_bytes(2920, 1500)[..]);
+    }
+
+    #[test]
+    fn pattern_rings_read_out_more_than_one_slice_of_the_table() {
+        let mut r = Ring::new(200_000);
+        let mut written = 0u64;
+        while written < 180_000 {
+            written += r.push(pattern::slice(written, 60_000)) as u64;
+        }
+        let mut out = vec![0u8; 140_000];
+        assert_eq!(r.pop(&mut out), 140_000);
+        assert_eq!(out, pattern_bytes(0, 140_000));
+        let mut rest = Vec::new();
+        assert_eq!(r.pop_append(&mut rest, 100_000), 40_000);
+        assert_eq!(rest, pattern_bytes(140_000, 40_000));
+        // A view longer than a slice of the table moves the ring to storage.
+        let mut r = Ring::new(200_000);
+        r.push(pattern::slice(7, 60_000));
+        r.push(pattern::slice(60_007, 60_000));
+        assert_eq!(r.view(0, 120_000), &pattern_bytes(7, 120_000)[..]);
+        assert_eq!(r.content, Content::Bytes);
     }
 
     #[test]
