@@ -203,6 +203,9 @@ fn a_clean_link_needs_no_retransmission_and_corruption_is_caught() {
     };
     let (t, [ab, _]) = run(1, 500_000, 0, clean, "linux");
     assert_eq!(ab.received, 500_000);
+    // Nothing rewrote a packet: every byte went from the sender's buffer
+    // to the reader by reference to the pattern's table.
+    assert_eq!(ab.by_reference, 500_000);
     assert!(t.segments.iter().all(|s| s.retransmission.is_none()));
     let bad = LinkFaults {
         corrupt: 0.1,
@@ -365,4 +368,101 @@ fn regression_one_byte_over_a_duplicating_reordering_corrupting_link() {
         );
     }
     check_invariants(&t).unwrap();
+}
+
+/// A packet hook that changes nothing but checks that it is handed the
+/// whole packet, its payload included.
+#[derive(Debug, Default)]
+struct Inspect {
+    seen: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl netstep_sim::net::Middlebox for Inspect {
+    fn process(
+        &mut self,
+        _now: Instant,
+        packet: &mut Vec<u8>,
+        _seg: u32,
+        _from_node: u32,
+        _rec: &mut netstep_sim::Recorder,
+    ) -> Result<(), netstep_trace::DropReason> {
+        let total = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
+        assert_eq!(packet.len(), total, "a hook sees the payload too");
+        assert!(
+            netstep_wire::parse_ipv4_tcp(packet, true).is_ok(),
+            "with its checksum"
+        );
+        self.seen.set(self.seen.get() + 1);
+        Ok(())
+    }
+}
+
+/// A bulk transfer from A to B through a router, with a packet hook on it
+/// or not: (bytes received, of them by reference, packets the hook saw).
+fn via_router(hook: bool) -> (netstep_sim::bulk::BulkReport, u64) {
+    const B2: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 2);
+    let info = |name: &str, addrs: Vec<Ipv4Addr>, kind| NodeInfo {
+        name: name.into(),
+        kind,
+        addrs,
+        tcp: None,
+    };
+    let mut nb = NetworkBuilder::new(ScenarioInfo {
+        name: "via-router".into(),
+        title: Text::default(),
+        description: Text::default(),
+        seed: 7,
+    });
+    let p = Profile::by_name("linux").unwrap();
+    let mut ha = TcpHost::new(A, p.clone());
+    ha.add_app(Box::new(BulkSender::new(
+        SocketAddrV4::new(B2, 5001),
+        300_000,
+    )));
+    let mut hb = TcpHost::new(B2, p);
+    let (rb, report) = BulkReceiver::new(5001);
+    hb.add_app(Box::new(rb));
+    let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+    let a = nb.host(info("a", vec![A], NodeKind::Host), Box::new(ha));
+    let r = nb.router(
+        info(
+            "r",
+            vec![Ipv4Addr::new(10, 0, 0, 254), Ipv4Addr::new(10, 0, 1, 254)],
+            NodeKind::Router,
+        ),
+        hook.then(|| {
+            Box::new(Inspect { seen: seen.clone() }) as Box<dyn netstep_sim::net::Middlebox>
+        }),
+    );
+    let b = nb.host(info("b", vec![B2], NodeKind::Host), Box::new(hb));
+    let clean = lossy(LinkFaults {
+        loss: 0.0,
+        duplicate: 0.0,
+        reorder: 0.0,
+        corrupt: 0.0,
+    });
+    nb.link(a, r, clean, clean);
+    nb.link(r, b, clean, clean);
+    let t = nb.build().run(RunLimits {
+        time: Instant::from_millis(600_000),
+        ..RunLimits::default()
+    });
+    assert_eq!(t.end_reason, EndReason::Quiescent);
+    let rep = report.borrow().clone();
+    (rep, seen.get())
+}
+
+#[test]
+fn routers_forward_a_payload_by_reference_and_hooks_see_it_whole() {
+    let (plain, _) = via_router(false);
+    assert_eq!((plain.received, plain.first_mismatch), (300_000, None));
+    assert!(plain.eof);
+    // A router reads and rewrites only the IPv4 header.
+    assert_eq!(plain.by_reference, 300_000);
+    // A hook may read or rewrite any byte: it gets the packet whole, and
+    // the receiver then keeps what arrives as bytes, the same bytes.
+    let (hooked, seen) = via_router(true);
+    assert_eq!((hooked.received, hooked.first_mismatch), (300_000, None));
+    assert!(seen > 200, "the hook saw every packet ({seen})");
+    assert_eq!(hooked.by_reference, 0);
 }

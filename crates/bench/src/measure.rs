@@ -140,6 +140,12 @@ fn bulk(o: &Opts) -> Result<Fields, String> {
         num("stream_mib", stream_bytes(&trace) as f64 / 1048576.0),
         num("resent_bytes", resent as f64),
         num("dropped", dropped as f64),
+        // How much of the payload reached the reader by reference to the
+        // pattern's table rather than copied (see netstep_wire::pattern).
+        num(
+            "by_reference_pct",
+            100.0 * r.by_reference as f64 / len as f64,
+        ),
         num("sim_s", (done - Instant::ZERO).as_nanos() as f64 / 1e9),
         num("rss_mib", peak_rss_mib()),
     ])

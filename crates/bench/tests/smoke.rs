@@ -47,6 +47,14 @@ fn bulk_prints_its_figures() {
     for k in ["mb_s", "segs_s", "trace_bytes_per_seg", "rss_mib", "runs"] {
         has_number(&r, k);
     }
+    // The payload travels by reference end to end (nothing rewrites a
+    // packet on bulk's one link).
+    let by_ref = r.iter().find(|(k, _)| *k == "by_reference_pct");
+    assert_eq!(
+        by_ref.map(|(_, v)| v.parse::<f64>().ok()),
+        Some(Some(100.0)),
+        "{r:?}"
+    );
 }
 
 #[test]

@@ -29,6 +29,11 @@ pub struct BulkReport {
     pub eof: bool,
     /// When the last byte arrived.
     pub done_at: Option<Instant>,
+    /// How many of the bytes received reached the application by
+    /// reference to the pattern's table, not copied (see
+    /// [`netstep_wire::pattern`]): all of them when nothing on the way
+    /// rewrote a packet.
+    pub by_reference: u64,
 }
 
 /// Connects to `to` and sends `len` pattern bytes, then closes.
@@ -137,6 +142,9 @@ impl App for BulkReceiver {
                     r.first_mismatch = netstep_trace::pattern::first_mismatch(r.received, bytes);
                 }
                 r.received += bytes.len() as u64;
+                if netstep_trace::pattern::phase_of(bytes).is_some() {
+                    r.by_reference += bytes.len() as u64;
+                }
                 r.done_at = Some(now);
             }
             SockEvent::PeerClosed { conn } => {

@@ -76,9 +76,19 @@ struct Outgoing {
 /// that was touched carries a real checksum from before the change, and
 /// the receiver verifies it. Either way every reader sees correct bytes.
 /// Routers check and update the IPv4 header checksum, always present.
+///
+/// A payload that the sender's buffer held by reference to the bulk
+/// pattern's table ([`netstep_wire::pattern`]) stays a reference: `bytes`
+/// holds the headers and `shared` the payload, as a NIC gathers a packet
+/// from a header buffer and the page cache (scatter-gather). Anything
+/// that reads or changes the packet as a whole (a router, a middlebox, a
+/// flipped bit, the checksum) first joins the two ([`Packet::flatten`]);
+/// only the receiving host reads them apart.
 #[derive(Debug)]
 struct Packet {
     bytes: Vec<u8>,
+    /// The payload when `bytes` holds only the headers; empty otherwise.
+    shared: &'static [u8],
     /// The TCP checksum field is not filled in yet. Also means that the
     /// bytes are as the sender emitted them, bar routers' TTL and IPv4
     /// checksum updates: every change of any other kind finalizes first.
@@ -86,8 +96,24 @@ struct Packet {
 }
 
 impl Packet {
+    /// The packet's length on the wire.
+    #[inline]
+    fn wire_len(&self) -> usize {
+        self.bytes.len() + self.shared.len()
+    }
+
+    /// Puts the payload kept by reference after the headers: the packet
+    /// is then all in `bytes`.
+    fn flatten(&mut self) {
+        if !self.shared.is_empty() {
+            self.bytes.extend_from_slice(self.shared);
+            self.shared = &[];
+        }
+    }
+
     /// Fills the TCP checksum in, before anyone reads or changes the bytes.
     fn finalize(&mut self) {
+        self.flatten();
         if self.csum_pending {
             netstep_wire::fill_tcp_checksum(&mut self.bytes);
             self.csum_pending = false;
@@ -101,10 +127,28 @@ impl HostCx<'_> {
     pub fn send(&mut self, now: Instant, ip: &Ipv4Repr, tcp: &TcpRepr<'_>, meta: SegMeta) -> u32 {
         let seg = self.rec.segment_sent(now, self.node, ip, tcp, meta);
         let mut bytes = self.pool.pop().unwrap_or_default();
-        netstep_wire::emit_ipv4_tcp_offload_vec(ip, tcp, &mut bytes);
+        // The payload stays where it is when it is the pattern's table
+        // (see `Packet`), as long as the packet fits IPv4.
+        let shared = match netstep_wire::pattern::as_static(tcp.payload) {
+            Some(payload)
+                if netstep_wire::emit_ipv4_tcp_offload_headers_vec(
+                    ip,
+                    tcp,
+                    payload.len(),
+                    &mut bytes,
+                ) != 0 =>
+            {
+                payload
+            }
+            _ => {
+                netstep_wire::emit_ipv4_tcp_offload_vec(ip, tcp, &mut bytes);
+                &[]
+            }
+        };
         self.out.push_back(Outgoing {
             packet: Packet {
                 bytes,
+                shared,
                 csum_pending: true,
             },
             seg,
@@ -609,6 +653,7 @@ impl Network {
         bytes.extend_from_slice(&packet.bytes);
         Packet {
             bytes,
+            shared: packet.shared,
             csum_pending: packet.csum_pending,
         }
     }
@@ -633,7 +678,7 @@ impl Network {
         let lane = link * 2 + u32::from(dir);
         let l = &mut self.links[link as usize];
         let to = l.ends[1 - usize::from(dir)];
-        match l.dirs[usize::from(dir)].offer(now, packet.bytes.len(), extra) {
+        match l.dirs[usize::from(dir)].offer(now, packet.wire_len(), extra) {
             Offer::QueueFull => self.drop(seg, node, DropReason::QueueFull, packet),
             Offer::Lost { at } => {
                 self.rec.set_fate(
@@ -745,8 +790,17 @@ impl Network {
                 // A router checks the IPv4 header (RFC 1812 5.2.2) but not
                 // the TCP checksum: a flipped bit in the TCP part travels on
                 // and is caught by the receiving host.
-                let Ok(mut ip) = netstep_wire::ipv4::Ipv4Packet::new_checked(&mut packet.bytes[..])
-                else {
+                // A payload kept apart (see `Packet`) stays so: the headers
+                // are whole, as their sender emitted them, and a router
+                // reads and changes nothing else.
+                let checked = if packet.shared.is_empty() {
+                    netstep_wire::ipv4::Ipv4Packet::new_checked(&mut packet.bytes[..])
+                } else {
+                    Ok(netstep_wire::ipv4::Ipv4Packet::new_unchecked(
+                        &mut packet.bytes[..],
+                    ))
+                };
+                let Ok(mut ip) = checked else {
                     self.drop(seg, node, DropReason::Corrupted, packet);
                     return;
                 };
@@ -775,7 +829,8 @@ impl Network {
                 let parsed = if packet.csum_pending {
                     // Untouched since its sender emitted it (see
                     // `Packet`): both checksums hold by construction.
-                    netstep_wire::parse_ipv4_tcp_emitted(&packet.bytes)
+                    // Its payload may be kept apart (see `Packet`).
+                    netstep_wire::parse_ipv4_tcp_emitted_parts(&packet.bytes, packet.shared)
                 } else {
                     netstep_wire::parse_ipv4_tcp(&packet.bytes, true)
                 };

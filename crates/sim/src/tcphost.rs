@@ -570,6 +570,18 @@ impl Stack {
             }
             TcpEvent::Connected { conn } => self.notify(conn, SockEvent::Connected { conn }),
             TcpEvent::Readable { conn } => {
+                // A receive buffer holding the bulk pattern by reference
+                // hands it on the same way: the application reads the
+                // pattern's own bytes, not a copy (see netstep-tcp's
+                // `Ring`). Two reads' worth or more is gathered below.
+                let mut first: &'static [u8] = &[];
+                if let Ok(Some(bytes)) = self.ep.recv_shared(conn, 64 * 1024) {
+                    if self.ep.recv_available(conn) == 0 {
+                        self.notify(conn, SockEvent::Received { conn, bytes });
+                        return;
+                    }
+                    first = bytes;
+                }
                 let mut buf = self.bufs.pop().unwrap_or_default();
                 // Read until empty, 64 KiB a call, as a program with a 64 KiB
                 // buffer would (each read may open the window). Asking how
@@ -579,7 +591,11 @@ impl Stack {
                 // The first read trades buffers with the receive buffer
                 // when it can (a reader that keeps up: every segment).
                 let mut range = 0..0;
-                if self.ep.recv_available(conn) > 0 {
+                if !first.is_empty() {
+                    buf.clear();
+                    buf.extend_from_slice(first);
+                    range = 0..buf.len();
+                } else if self.ep.recv_available(conn) > 0 {
                     range = self
                         .ep
                         .recv_exchange(conn, &mut buf, 64 * 1024)
