@@ -1278,40 +1278,16 @@ fn encode_one(
     let prev_time = before.last().map_or(0, |p| p.time.as_nanos());
     let v = &s.vars;
     let rv = &r.vars;
-    let next_seq = r.seq.get().wrapping_add(r.seq_len());
-    let own_end = s.seq.get().wrapping_add(s.seq_len());
-    let pred_offset = if s.payload_len == 0 {
-        0
-    } else {
-        r.payload_offset.wrapping_add(u64::from(r.payload_len))
-    };
-    let pred_rcv_nxt = s.ack.map_or(rv.rcv_nxt, |a| a);
-    // With a reference, sender, connection and direction are the same
-    // (that is how it was chosen): the rest of the flow is compared.
-    debug_assert!(dist == 0 || (s.from, s.conn, s.dir) == (r.from, r.conn, r.dir));
-    let same_flow = dist != 0 && s.to == r.to && s.src == r.src && s.dst == r.dst && s.ttl == r.ttl;
-    let mut m = 0u32;
-    m |= u32::from(s.ack != r.ack) * bit::ACK;
-    m |= u32::from(v.snd_una != rv.snd_una) * bit::SND_UNA;
-    m |= u32::from(v.cwnd != rv.cwnd) * bit::CWND;
-    m |= u32::from(!same_fate(s, r)) * bit::FATE;
-    m |= u32::from(s.window != r.window) * bit::WINDOW;
-    m |= u32::from(v.snd_wnd != rv.snd_wnd) * bit::SND_WND;
-    m |= u32::from(s.seq.get() != next_seq) * bit::SEQ;
-    m |= u32::from(s.payload_len != r.payload_len) * bit::LEN;
-    m |= u32::from(v.rcv_wnd != rv.rcv_wnd) * bit::RCV_WND;
-    m |= u32::from(v.snd_nxt.get() != own_end) * bit::SND_NXT;
-    m |= u32::from(v.rcv_nxt != pred_rcv_nxt) * bit::RCV_NXT;
-    m |= u32::from(s.payload_offset != pred_offset) * bit::OFFSET;
-    m |= u32::from(s.flags != r.flags) * bit::FLAGS;
-    m |= u32::from(s.cause != r.cause) * bit::CAUSE;
-    m |= u32::from(s.ip_ident != r.ip_ident.wrapping_add(1)) * bit::IDENT;
-    m |= u32::from(v.ssthresh != rv.ssthresh) * bit::SSTHRESH;
-    m |= u32::from(v.rto != rv.rto) * bit::RTO;
-    m |= u32::from(s.retransmission.is_some()) * bit::RETX;
-    m |= u32::from(s.duplicate_of.is_some()) * bit::DUP;
-    m |= u32::from(s.options != r.options) * bit::OPTIONS;
-    m |= u32::from(!same_flow) * bit::FLOW;
+    // What a steady flow changes from one segment to the next is compared
+    // field by field; the rest, which it keeps or changes as predicted,
+    // with one test that usually passes (see `steady`).
+    let mut m = (u32::from(s.ack != r.ack) * bit::ACK)
+        | (u32::from(v.snd_una != rv.snd_una) * bit::SND_UNA)
+        | (u32::from(v.cwnd != rv.cwnd) * bit::CWND)
+        | (u32::from(!same_fate(s, r)) * bit::FATE);
+    if dist == 0 || !steady(s, r) {
+        m |= unsteady_bits(s, r, dist);
+    }
 
     out.byte(dist);
     out.var(u64::from(m));
@@ -1344,6 +1320,113 @@ fn encode_one(
             out.var(u64::from(fnode));
         }
     }
+    if m & !STEADY_BITS != 0 {
+        put_unsteady(out, s, r, m, index, flows);
+    }
+}
+
+/// The bits of the fields a steady flow changes; every other field is
+/// either the reference's or predicted from it.
+const STEADY_BITS: u32 = bit::ACK | bit::SND_UNA | bit::CWND | bit::FATE;
+
+/// The segment's sequence space, SND.NXT, RCV.NXT and payload offset as
+/// predicted from its reference `r` (see the module docs): (next sequence
+/// number, the segment's own end, RCV.NXT, offset).
+#[inline(always)]
+fn predictions(s: &Segment, r: &Segment) -> (u32, u32, SeqNumber, u64) {
+    let next_seq = r.seq.get().wrapping_add(r.seq_len());
+    let own_end = s.seq.get().wrapping_add(s.seq_len());
+    let pred_rcv_nxt = s.ack.map_or(r.vars.rcv_nxt, |a| a);
+    let pred_offset = if s.payload_len == 0 {
+        0
+    } else {
+        r.payload_offset.wrapping_add(u64::from(r.payload_len))
+    };
+    (next_seq, own_end, pred_rcv_nxt, pred_offset)
+}
+
+/// Whether every field outside [`STEADY_BITS`] is as predicted from the
+/// reference `r` (which is not the zero segment): the time the encoder
+/// spends on a segment of a steady flow is mostly this test, so it is a
+/// chain of comparisons that stops at the first difference, not a bit
+/// per field. Exactly `unsteady_bits(s, r, dist) == 0`.
+#[inline(always)]
+fn steady(s: &Segment, r: &Segment) -> bool {
+    let (v, rv) = (&s.vars, &r.vars);
+    // With the flags and the length the reference's, so is the sequence
+    // space the segment takes.
+    s.flags == r.flags
+        && s.payload_len == r.payload_len
+        && s.seq.get() == r.seq.get().wrapping_add(r.seq_len())
+        && v.snd_nxt.get() == s.seq.get().wrapping_add(r.seq_len())
+        && s.ip_ident == r.ip_ident.wrapping_add(1)
+        && v.rcv_nxt == s.ack.unwrap_or(rv.rcv_nxt)
+        && s.payload_offset
+            == if s.payload_len == 0 {
+                0
+            } else {
+                r.payload_offset.wrapping_add(u64::from(r.payload_len))
+            }
+        && s.window == r.window
+        && v.snd_wnd == rv.snd_wnd
+        && v.rcv_wnd == rv.rcv_wnd
+        && v.ssthresh == rv.ssthresh
+        && v.rto == rv.rto
+        && s.retransmission.is_none()
+        && s.duplicate_of.is_none()
+        && s.cause == r.cause
+        && s.to == r.to
+        && s.src == r.src
+        && s.dst == r.dst
+        && s.ttl == r.ttl
+        && s.options == r.options
+}
+
+/// The mask bits, outside [`STEADY_BITS`], of the fields not as predicted
+/// from the reference `r` (`dist` away; 0 for the zero segment).
+#[inline(never)]
+fn unsteady_bits(s: &Segment, r: &Segment, dist: u8) -> u32 {
+    let v = &s.vars;
+    let rv = &r.vars;
+    let (next_seq, own_end, pred_rcv_nxt, pred_offset) = predictions(s, r);
+    // With a reference, sender, connection and direction are the same
+    // (that is how it was chosen): the rest of the flow is compared.
+    debug_assert!(dist == 0 || (s.from, s.conn, s.dir) == (r.from, r.conn, r.dir));
+    let same_flow = dist != 0 && s.to == r.to && s.src == r.src && s.dst == r.dst && s.ttl == r.ttl;
+    let mut m = 0u32;
+    m |= u32::from(s.window != r.window) * bit::WINDOW;
+    m |= u32::from(v.snd_wnd != rv.snd_wnd) * bit::SND_WND;
+    m |= u32::from(s.seq.get() != next_seq) * bit::SEQ;
+    m |= u32::from(s.payload_len != r.payload_len) * bit::LEN;
+    m |= u32::from(v.rcv_wnd != rv.rcv_wnd) * bit::RCV_WND;
+    m |= u32::from(v.snd_nxt.get() != own_end) * bit::SND_NXT;
+    m |= u32::from(v.rcv_nxt != pred_rcv_nxt) * bit::RCV_NXT;
+    m |= u32::from(s.payload_offset != pred_offset) * bit::OFFSET;
+    m |= u32::from(s.flags != r.flags) * bit::FLAGS;
+    m |= u32::from(s.cause != r.cause) * bit::CAUSE;
+    m |= u32::from(s.ip_ident != r.ip_ident.wrapping_add(1)) * bit::IDENT;
+    m |= u32::from(v.ssthresh != rv.ssthresh) * bit::SSTHRESH;
+    m |= u32::from(v.rto != rv.rto) * bit::RTO;
+    m |= u32::from(s.retransmission.is_some()) * bit::RETX;
+    m |= u32::from(s.duplicate_of.is_some()) * bit::DUP;
+    m |= u32::from(s.options != r.options) * bit::OPTIONS;
+    m |= u32::from(!same_flow) * bit::FLOW;
+    m
+}
+
+/// Writes the fields of mask `m` outside [`STEADY_BITS`], in bit order.
+#[inline(never)]
+fn put_unsteady(
+    out: &mut Out<'_>,
+    s: &Segment,
+    r: &Segment,
+    m: u32,
+    index: u32,
+    flows: &mut FlowTable,
+) {
+    let v = &s.vars;
+    let rv = &r.vars;
+    let (next_seq, own_end, pred_rcv_nxt, pred_offset) = predictions(s, r);
     if m & bit::WINDOW != 0 {
         out.var(u64::from(s.window));
     }
@@ -1805,6 +1888,130 @@ mod tests {
         let json = serde_json::to_string(&store).unwrap();
         let back: Segments = serde_json::from_str(&json).unwrap();
         assert_eq!(back, store);
+    }
+
+    /// A data segment of an established connection and the next one of
+    /// its flow, as TCP sends them: everything the encoder predicts is as
+    /// predicted, and only what a steady flow changes has changed.
+    fn steady_pair() -> (Segment, Segment) {
+        let mut r = zero_segment();
+        r.time = Instant::from_nanos(1_000_000);
+        r.from = 1;
+        r.to = Some(2);
+        r.conn = Some(7);
+        r.dir = 1;
+        r.src = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 40_000);
+        r.dst = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 80);
+        r.ttl = 64;
+        r.ip_ident = 300;
+        r.seq = SeqNumber(1_000_001);
+        r.ack = Some(SeqNumber(5_001));
+        r.flags = TcpFlags::ACK;
+        r.window = 64_000;
+        r.options = TcpOptions {
+            timestamps: Some((10, 20)),
+            ..TcpOptions::NONE
+        };
+        r.payload_offset = 1_000_000;
+        r.payload_len = 1460;
+        r.cause = SegCause::Data {
+            piggybacked_ack: false,
+        };
+        r.fate = Fate::Delivered {
+            at: Instant::from_nanos(1_050_000),
+        };
+        r.vars = ConnVars {
+            snd_una: SeqNumber(900_001),
+            snd_nxt: SeqNumber(1_001_461),
+            snd_wnd: 64_000,
+            rcv_nxt: SeqNumber(5_001),
+            rcv_wnd: 65_535,
+            cwnd: 30_000,
+            ssthresh: 1 << 30,
+            rto: Duration::from_millis(200),
+        };
+        let mut s = r;
+        s.time = Instant::from_nanos(1_002_400);
+        s.ip_ident = 301;
+        s.seq = SeqNumber(1_001_461);
+        s.payload_offset = 1_001_460;
+        s.fate = Fate::Delivered {
+            at: Instant::from_nanos(1_052_400),
+        };
+        s.vars.snd_nxt = SeqNumber(1_002_921);
+        (r, s)
+    }
+
+    /// One change to each field the encoder's steady test covers (every
+    /// field but time and those of [`STEADY_BITS`], which are compared on
+    /// their own, and sender, connection and direction, which choose the
+    /// reference).
+    type Change = (&'static str, fn(&mut Segment));
+
+    fn unsteady_changes() -> Vec<Change> {
+        vec![
+            ("to", |s| s.to = Some(3)),
+            ("to none", |s| s.to = None),
+            ("src ip", |s| s.src.set_ip(Ipv4Addr::new(10, 0, 0, 9))),
+            ("src port", |s| s.src.set_port(1)),
+            ("dst ip", |s| s.dst.set_ip(Ipv4Addr::new(10, 0, 0, 9))),
+            ("dst port", |s| s.dst.set_port(1)),
+            ("ttl", |s| s.ttl = 63),
+            ("ident", |s| s.ip_ident = 0),
+            ("seq", |s| s.seq += 1),
+            ("flags", |s| s.flags = TcpFlags::ACK | TcpFlags::PSH),
+            ("fin", |s| s.flags = TcpFlags::ACK | TcpFlags::FIN),
+            ("window", |s| s.window = 1),
+            ("mss", |s| s.options.mss = Some(1460)),
+            ("window scale", |s| s.options.window_scale = Some(7)),
+            ("sack permitted", |s| s.options.sack_permitted = true),
+            ("sack block", |s| {
+                s.options.sack_blocks[2] = Some((SeqNumber(1), SeqNumber(2)))
+            }),
+            ("tsval", |s| s.options.timestamps = Some((11, 20))),
+            ("tsecr", |s| s.options.timestamps = Some((10, 21))),
+            ("no timestamps", |s| s.options.timestamps = None),
+            ("offset", |s| s.payload_offset += 1),
+            ("len", |s| s.payload_len = 1000),
+            ("empty", |s| s.payload_len = 0),
+            ("cause", |s| {
+                s.cause = SegCause::Data {
+                    piggybacked_ack: true,
+                }
+            }),
+            ("cause kind", |s| s.cause = SegCause::Other),
+            ("retransmission", |s| {
+                s.retransmission = Some(Retransmission {
+                    of_segment: None,
+                    kind: RetxKind::Fast,
+                })
+            }),
+            ("duplicate", |s| s.duplicate_of = Some(0)),
+            ("snd_nxt", |s| s.vars.snd_nxt += 1),
+            ("snd_wnd", |s| s.vars.snd_wnd += 1),
+            ("rcv_nxt", |s| s.vars.rcv_nxt += 1),
+            ("rcv_wnd", |s| s.vars.rcv_wnd -= 1),
+            ("ssthresh", |s| s.vars.ssthresh = 40_000),
+            ("rto", |s| s.vars.rto = Duration::from_millis(400)),
+        ]
+    }
+
+    #[test]
+    fn the_steady_test_misses_no_change() {
+        let (r, s) = steady_pair();
+        assert!(steady(&s, &r));
+        assert_eq!(unsteady_bits(&s, &r, 1), 0);
+        let store: Segments = vec![r, s].into();
+        assert!(store.iter().eq([r, s]));
+        for (what, change) in unsteady_changes() {
+            let mut t = s;
+            change(&mut t);
+            assert_ne!(t, s, "{what} changes nothing");
+            assert!(!steady(&t, &r), "{what}");
+            assert_ne!(unsteady_bits(&t, &r, 1), 0, "{what}");
+            let store: Segments = vec![r, t].into();
+            assert!(store.iter().eq([r, t]), "{what}");
+        }
     }
 
     #[test]
