@@ -861,22 +861,31 @@ impl FlowTable {
 
 /// Encodes `segs` (block segments from index `first`) into `scratch`;
 /// returns how many bytes. The scratch buffer is sized for the worst case
-/// first, so writing needs no growth check per byte.
+/// first, and each segment is written into a window of it of a fixed size
+/// ([`WINDOW`]), so that writing checks no bound but the window's.
 fn encode_block(
     segs: &[Segment],
     first: usize,
     flows: &mut FlowTable,
     scratch: &mut Vec<u8>,
 ) -> usize {
-    let need = segs.len() * MAX_ENCODED;
+    let need = segs.len() * MAX_ENCODED + (WINDOW - MAX_ENCODED);
     if scratch.len() < need {
         scratch.resize(need, 0);
     }
-    let mut out = Out { buf: scratch, n: 0 };
+    let mut n = 0;
     for (k, s) in segs.iter().enumerate() {
+        let Some(Ok(buf)) = scratch
+            .get_mut(n..n + WINDOW)
+            .map(<&mut [u8; WINDOW]>::try_from)
+        else {
+            unreachable!("the scratch buffer has a window for every segment");
+        };
+        let mut out = Out { buf, n: 0 };
         encode_one(&mut out, &segs[..k], s, (first + k) as u32, flows);
+        n += out.n;
     }
-    out.n
+    n
 }
 
 /// The most bytes one segment's encoding takes: every field differing,
@@ -884,9 +893,14 @@ fn encode_block(
 /// options 46), 175 in all.
 const MAX_ENCODED: usize = 192;
 
-/// Where a block is encoded: a buffer of `MAX_ENCODED` bytes a segment.
+/// Where one segment is encoded: room for the longest encoding and for an
+/// 8-byte store at its end (a varint is written whole, then the position
+/// moves by its length).
+const WINDOW: usize = MAX_ENCODED + 8;
+
+/// Where a segment is encoded.
 struct Out<'a> {
-    buf: &'a mut [u8],
+    buf: &'a mut [u8; WINDOW],
     n: usize,
 }
 
@@ -897,8 +911,32 @@ impl Out<'_> {
         self.n += 1;
     }
 
+    /// The first `len` bytes of `x`, little-endian, in one store (the
+    /// bytes after them are written over by what follows, or not kept).
     #[inline(always)]
-    fn var(&mut self, mut v: u64) {
+    fn bytes(&mut self, x: u64, len: usize) {
+        self.buf[self.n..self.n + 8].copy_from_slice(&x.to_le_bytes());
+        self.n += len;
+    }
+
+    /// `v` as LEB128: seven bits a byte, low first, the top bit set on
+    /// every byte but the last. Most values written take one to three
+    /// bytes, each built without a loop and stored at once.
+    #[inline(always)]
+    fn var(&mut self, v: u64) {
+        if v < 1 << 7 {
+            self.byte(v as u8);
+        } else if v < 1 << 14 {
+            self.bytes(0x80 | (v & 0x7f) | (v >> 7) << 8, 2);
+        } else if v < 1 << 21 {
+            self.bytes(0x8080 | (v & 0x7f) | (v & 0x3f80) << 1 | (v >> 14) << 16, 3);
+        } else {
+            self.var_long(v);
+        }
+    }
+
+    #[inline(never)]
+    fn var_long(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.byte((v as u8) | 0x80);
             v >>= 7;
@@ -1374,12 +1412,37 @@ fn steady(s: &Segment, r: &Segment) -> bool {
         && v.rto == rv.rto
         && s.retransmission.is_none()
         && s.duplicate_of.is_none()
-        && s.cause == r.cause
+        && same_cause(s.cause, r.cause)
         && s.to == r.to
         && s.src == r.src
         && s.dst == r.dst
         && s.ttl == r.ttl
-        && s.options == r.options
+        && same_options(&s.options, &r.options)
+}
+
+/// `a == b`, inline: the derived comparisons of causes and options are
+/// calls, each costing more than the rest of the steady test together.
+#[inline(always)]
+fn same_cause(a: SegCause, b: SegCause) -> bool {
+    use SegCause as C;
+    match (a, b) {
+        (C::Data { piggybacked_ack: x }, C::Data { piggybacked_ack: y }) => x == y,
+        (C::AckNow { reason: x }, C::AckNow { reason: y }) => x == y,
+        (C::DelayedAckTimer, C::DelayedAckTimer) => true,
+        _ => a == b,
+    }
+}
+
+/// `a == b`, inline; see [`same_cause`].
+#[inline(always)]
+fn same_options(a: &TcpOptions, b: &TcpOptions) -> bool {
+    a.timestamps == b.timestamps
+        && a.sack_blocks[0] == b.sack_blocks[0]
+        && a.sack_blocks[1] == b.sack_blocks[1]
+        && a.sack_blocks[2] == b.sack_blocks[2]
+        && a.mss == b.mss
+        && a.window_scale == b.window_scale
+        && a.sack_permitted == b.sack_permitted
 }
 
 /// The mask bits, outside [`STEADY_BITS`], of the fields not as predicted
@@ -1791,8 +1854,8 @@ mod tests {
             ssthresh: u32::MAX,
             rto: Duration::from_nanos(1 << 63),
         };
-        // Room for far more than the bound, to see what it takes.
-        let mut buf = vec![0; 4 * MAX_ENCODED];
+        // Past the window would panic.
+        let mut buf = [0; WINDOW];
         let mut out = Out {
             buf: &mut buf,
             n: 0,
