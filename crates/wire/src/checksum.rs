@@ -16,7 +16,7 @@ use core::net::Ipv4Addr;
 /// Folds a wide accumulator of 16-bit (or 32-bit) big-endian words down to
 /// a 16-bit ones' complement sum. RFC 1071 2(C): "the carries are added
 /// back", repeated until none are left.
-pub(crate) const fn fold(mut acc: u64) -> u16 {
+const fn fold(mut acc: u64) -> u16 {
     while acc > 0xffff {
         acc = (acc & 0xffff) + (acc >> 16);
     }
