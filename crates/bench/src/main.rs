@@ -8,6 +8,7 @@
 //! netstep-bench player [--segments N] [--runs K]
 //! netstep-bench all [--runs K]
 //! netstep-bench versus --anchors PATH [--mib N] [--runs K] [--anchor-delay-us D]
+//!                       [--anchor-no-verify]
 //! ```
 //!
 //! `versus` measures bulk against the smoltcp anchor of `shared/anchors`
@@ -16,7 +17,11 @@
 //! and the median ratio. The anchor's link has no delay unless
 //! `--anchor-delay-us` gives one; bulk's link has 50 µs each way, so
 //! `--anchor-delay-us 50` compares the two with the same window of
-//! packets in flight.
+//! packets in flight. `--anchor-no-verify` runs the anchor without its
+//! applications' copy of the pattern into the socket and check of every
+//! byte received (its `--no-verify`): bulk's pattern travels by reference
+//! and is checked by identity, so this compares the two with neither
+//! application copying.
 //!
 //! Every run of a measurement is a child process (this binary again, with
 //! `--child --seed K`), so each run starts from a fresh heap and its peak
@@ -50,6 +55,9 @@ pub struct Opts {
     pub anchors: Option<String>,
     /// `versus`: the anchor's one-way link delay (its `--delay-us`).
     pub anchor_delay_us: u64,
+    /// `versus`: the anchor's applications neither fill nor check the
+    /// bytes (its `--no-verify`).
+    pub anchor_no_verify: bool,
 }
 
 impl Default for Opts {
@@ -64,13 +72,15 @@ impl Default for Opts {
             child: false,
             anchors: None,
             anchor_delay_us: 0,
+            anchor_no_verify: false,
         }
     }
 }
 
 const USAGE: &str = "usage: netstep-bench <bulk|bulk-lossy|many-clients|walkthrough|player|all> \
 [--mib N] [--loss P] [--clients N] [--segments N] [--runs K]
-       netstep-bench versus --anchors PATH [--mib N] [--runs K] [--anchor-delay-us D]";
+       netstep-bench versus --anchors PATH [--mib N] [--runs K] [--anchor-delay-us D]
+                            [--anchor-no-verify]";
 
 fn parse(args: &[String]) -> Result<(String, Opts), String> {
     let mut it = args.iter();
@@ -117,6 +127,7 @@ fn parse(args: &[String]) -> Result<(String, Opts), String> {
                 let v = val(a)?;
                 o.anchor_delay_us = v.parse().map_err(|_| bad(a, &v))?;
             }
+            "--anchor-no-verify" => o.anchor_no_verify = true,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
@@ -331,6 +342,9 @@ fn versus(o: &Opts) -> Result<(), String> {
     if o.anchor_delay_us > 0 {
         anchor_args.extend(["--delay-us".into(), o.anchor_delay_us.to_string()]);
     }
+    if o.anchor_no_verify {
+        anchor_args.push("--no-verify".into());
+    }
     eprintln!(
         "# netstep-bench {} against `{anchors} {}` ({} pairs)",
         ours_args.join(" "),
@@ -367,6 +381,10 @@ fn versus(o: &Opts) -> Result<(), String> {
         (
             "anchor_delay_us".into(),
             Value::Num(o.anchor_delay_us as f64),
+        ),
+        (
+            "anchor_verify".into(),
+            Value::Num(if o.anchor_no_verify { 0.0 } else { 1.0 }),
         ),
         ("mb_s".into(), Value::Num(median(&ours))),
         ("anchor_mb_s".into(), Value::Num(median(&theirs))),

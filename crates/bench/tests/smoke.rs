@@ -147,6 +147,23 @@ fn versus_pairs_bulk_with_the_anchor() {
     let r = result(&out, "versus");
     let delay = r.iter().find(|(k, _)| *k == "anchor_delay_us").unwrap().1;
     assert_eq!(delay, "50");
+    // Without the anchor's fill and check, likewise.
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n[ \"$1 $4 $5\" = \"tcp --per-packet --no-verify\" ] || exit 3\necho \"RESULT wall_s=1 mb_s=1000000\"\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "versus",
+        "--anchors",
+        fake.to_str().unwrap(),
+        "--mib",
+        "1",
+        "--anchor-no-verify",
+    ]);
+    let r = result(&out, "versus");
+    let verify = r.iter().find(|(k, _)| *k == "anchor_verify").unwrap().1;
+    assert_eq!(verify, "0");
     std::fs::remove_dir_all(&dir).ok();
 }
 
