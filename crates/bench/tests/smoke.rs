@@ -128,41 +128,35 @@ fn versus_pairs_bulk_with_the_anchor() {
         anchor, "1000000",
         "the anchor's figure is read from its line"
     );
-    // With a delay, the anchor is asked for it (the stand-in fails
-    // otherwise) and the line says which comparison it is.
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\n[ \"$1 $4 $5 $6\" = \"tcp --per-packet --delay-us 50\" ] || exit 3\necho \"RESULT wall_s=1 mb_s=1000000\"\n",
-    )
-    .unwrap();
-    let out = run(&[
-        "versus",
-        "--anchors",
-        fake.to_str().unwrap(),
-        "--mib",
-        "1",
-        "--anchor-delay-us",
-        "50",
-    ]);
-    let r = result(&out, "versus");
-    let delay = r.iter().find(|(k, _)| *k == "anchor_delay_us").unwrap().1;
+    // With a delay, or without the anchor's fill and check, the anchor is
+    // asked for it (the stand-in fails otherwise) and the line says which
+    // comparison it is.
+    let with_option = |expected_args: &str, option: &[&str], key: &str| {
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\n[ \"$*\" = \"{expected_args} --seed 1\" ] || exit 3\n\
+                 echo \"RESULT wall_s=1 mb_s=1000000\"\n"
+            ),
+        )
+        .unwrap();
+        let mut args = vec!["versus", "--anchors", fake.to_str().unwrap(), "--mib", "1"];
+        args.extend_from_slice(option);
+        let out = run(&args);
+        let r = result(&out, "versus");
+        r.iter().find(|(k, _)| *k == key).unwrap().1.to_string()
+    };
+    let delay = with_option(
+        "tcp --mib 1 --per-packet --delay-us 50",
+        &["--anchor-delay-us", "50"],
+        "anchor_delay_us",
+    );
     assert_eq!(delay, "50");
-    // Without the anchor's fill and check, likewise.
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\n[ \"$1 $4 $5\" = \"tcp --per-packet --no-verify\" ] || exit 3\necho \"RESULT wall_s=1 mb_s=1000000\"\n",
-    )
-    .unwrap();
-    let out = run(&[
-        "versus",
-        "--anchors",
-        fake.to_str().unwrap(),
-        "--mib",
-        "1",
-        "--anchor-no-verify",
-    ]);
-    let r = result(&out, "versus");
-    let verify = r.iter().find(|(k, _)| *k == "anchor_verify").unwrap().1;
+    let verify = with_option(
+        "tcp --mib 1 --per-packet --no-verify",
+        &["--anchor-no-verify"],
+        "anchor_verify",
+    );
     assert_eq!(verify, "0");
     std::fs::remove_dir_all(&dir).ok();
 }
