@@ -982,12 +982,33 @@ impl Out<'_> {
         }
     }
 
-    /// [`Out::var`] of four bytes or more: out of line, and given the
-    /// buffer and position by value, so that `Out` itself never has to
-    /// leave registers for the call.
+    /// [`Out::var`] of four bytes or more (`v` at least 2^21), without a
+    /// loop: the low 56 bits' seven-bit groups spread into the eight bytes
+    /// of a word, each byte but the last of the encoding with its top bit
+    /// set, stored at once; a value of more than 56 bits adds its last
+    /// one or two bytes. Inline, since a call (even one rarely made) had
+    /// the compiler keep the steady path's state on the stack.
     #[inline(always)]
     fn var_long(&mut self, v: u64) {
-        self.n = var_long(self.buf, self.n, v);
+        let mut x = 0;
+        for g in 0..8 {
+            x |= (v & (0x7f << (7 * g))) << g;
+        }
+        // Bytes the encoding takes: 4 to 10.
+        let len = (64 - v.leading_zeros() as usize).div_ceil(7);
+        if len <= 8 {
+            let more = 0x8080_8080_8080_8080u64 & ((1u64 << (8 * (len - 1))) - 1);
+            self.bytes(x | more, len);
+        } else {
+            self.bytes(x | 0x8080_8080_8080_8080, 8);
+            let top = v >> 56;
+            if top < 0x80 {
+                self.byte(top as u8);
+            } else {
+                self.byte(top as u8 | 0x80);
+                self.byte((top >> 7) as u8);
+            }
+        }
     }
 
     #[inline(always)]
@@ -1001,19 +1022,6 @@ impl Out<'_> {
     fn wrapping32(&mut self, old: u32, new: u32) {
         self.signed(i64::from(new.wrapping_sub(old) as i32));
     }
-}
-
-/// [`Out::var_long`]: writes `v` at `n` in `buf`; returns the position
-/// after it.
-#[inline(never)]
-fn var_long(buf: &mut [u8; WINDOW], mut n: usize, mut v: u64) -> usize {
-    while v >= 0x80 {
-        buf[n] = (v as u8) | 0x80;
-        n += 1;
-        v >>= 7;
-    }
-    buf[n] = v as u8;
-    n + 1
 }
 
 struct Reader<'a> {
@@ -2165,6 +2173,36 @@ mod tests {
             }
         }
         assert_eq!(cause_from(cause_code(SegCause::Other)), SegCause::Other);
+    }
+
+    #[test]
+    fn varints_of_every_length_round_trip() {
+        // Each length's bounds, LEB128 as a loop writes it.
+        let mut values = vec![0, u64::MAX];
+        for bits in 1..64 {
+            values.extend([(1 << bits) - 1, 1 << bits, (1 << bits) + 1]);
+        }
+        values.extend((0..1000u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+        for v in values {
+            let mut buf = [0; WINDOW];
+            let mut out = Out {
+                buf: &mut buf,
+                n: 3,
+            };
+            out.var(v);
+            let n = out.n;
+            let mut want = vec![];
+            let mut w = v;
+            while w >= 0x80 {
+                want.push(w as u8 | 0x80);
+                w >>= 7;
+            }
+            want.push(w as u8);
+            assert_eq!(&buf[3..n], &want[..], "{v:#x}");
+            let mut r = Reader { buf: &buf, pos: 3 };
+            assert_eq!(r.var(), v, "{v:#x}");
+            assert_eq!(r.pos, n, "{v:#x}");
+        }
     }
 
     #[test]
