@@ -901,9 +901,9 @@ fn encode_block(
     let mut refs = [NO_REF; BLOCK];
     let mut prev_time = 0;
     for (k, s) in segs.iter().enumerate() {
-        let Some(Ok(buf)) = scratch
-            .get_mut(n..n + WINDOW)
-            .map(<&mut [u8; WINDOW]>::try_from)
+        let Some(buf) = scratch
+            .get_mut(n..)
+            .and_then(<[u8]>::first_chunk_mut::<WINDOW>)
         else {
             unreachable!("the scratch buffer has a window for every segment");
         };
