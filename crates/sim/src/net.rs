@@ -81,9 +81,10 @@ struct Outgoing {
 /// pattern's table ([`netstep_wire::pattern`]) stays a reference: `bytes`
 /// holds the headers and `shared` the payload, as a NIC gathers a packet
 /// from a header buffer and the page cache (scatter-gather). Anything
-/// that reads or changes the packet as a whole (a router, a middlebox, a
-/// flipped bit, the checksum) first joins the two ([`Packet::flatten`]);
-/// only the receiving host reads them apart.
+/// that reads or changes the packet as a whole (a middlebox, a flipped
+/// bit, the checksum) first joins the two ([`Packet::flatten`]); routers,
+/// which read and change only the IPv4 header, and the receiving host
+/// read them apart.
 #[derive(Debug)]
 struct Packet {
     bytes: Vec<u8>,

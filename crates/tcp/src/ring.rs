@@ -209,8 +209,7 @@ impl Ring {
         self.head = 0;
         self.reserve(self.cap);
         let mut at = 0;
-        while at < self.size {
-            let part = pattern::at_phase(ahead(phase, at), self.size - at);
+        for part in pattern::chunks_at_phase(phase, self.size) {
             self.buf[at..at + part.len()].copy_from_slice(part);
             at += part.len();
         }
@@ -247,8 +246,7 @@ impl Ring {
         let n = out.len().min(self.len);
         if let Content::Pattern { phase } = self.content {
             let mut at = 0;
-            while at < n {
-                let part = pattern::at_phase(ahead(phase, at), n - at);
+            for part in pattern::chunks_at_phase(phase, n) {
                 out[at..at + part.len()].copy_from_slice(part);
                 at += part.len();
             }
@@ -270,12 +268,7 @@ impl Ring {
             return 0;
         }
         if let Content::Pattern { phase } = self.content {
-            let mut at = 0;
-            while at < n {
-                let part = pattern::at_phase(ahead(phase, at), n - at);
-                out.extend_from_slice(part);
-                at += part.len();
-            }
+            pattern::chunks_at_phase(phase, n).for_each(|part| out.extend_from_slice(part));
             self.drop_front(n);
             return n;
         }

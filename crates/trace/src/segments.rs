@@ -1670,16 +1670,25 @@ fn same_cause(a: SegCause, b: SegCause) -> bool {
     }
 }
 
-/// `a == b`, inline; see [`same_cause`].
+/// `a == b`, inline; see [`same_cause`]. `a` is taken apart field by
+/// field, so that a field added to `TcpOptions` stops the build here
+/// instead of going uncompared.
 #[inline(always)]
 fn same_options(a: &TcpOptions, b: &TcpOptions) -> bool {
-    a.timestamps == b.timestamps
-        && a.sack_blocks[0] == b.sack_blocks[0]
-        && a.sack_blocks[1] == b.sack_blocks[1]
-        && a.sack_blocks[2] == b.sack_blocks[2]
-        && a.mss == b.mss
-        && a.window_scale == b.window_scale
-        && a.sack_permitted == b.sack_permitted
+    let TcpOptions {
+        mss,
+        window_scale,
+        sack_permitted,
+        timestamps,
+        sack_blocks,
+    } = a;
+    *timestamps == b.timestamps
+        && sack_blocks[0] == b.sack_blocks[0]
+        && sack_blocks[1] == b.sack_blocks[1]
+        && sack_blocks[2] == b.sack_blocks[2]
+        && *mss == b.mss
+        && *window_scale == b.window_scale
+        && *sack_permitted == b.sack_permitted
 }
 
 /// The mask bits, outside [`STEADY_BITS`], of the fields not as predicted

@@ -68,6 +68,21 @@ pub fn at_phase(phase: usize, len: usize) -> &'static [u8] {
     &table()[phase..phase + len.min(MAX_SLICE)]
 }
 
+/// The pattern bytes from phase `phase`, `len` of them in all, as slices
+/// of the table of at most [`MAX_SLICE`] bytes each (the first from
+/// `phase`, each next one where the last ended).
+pub fn chunks_at_phase(phase: usize, len: usize) -> impl Iterator<Item = &'static [u8]> {
+    let mut done = 0;
+    core::iter::from_fn(move || {
+        if done == len {
+            return None;
+        }
+        let chunk = at_phase((phase + done) % PERIOD, len - done);
+        done += chunk.len();
+        Some(chunk)
+    })
+}
+
 /// The phase of `bytes`' first byte when `bytes` is a slice of the
 /// pattern's table (as [`slice`] and [`at_phase`] hand out), so that byte
 /// `k` of `bytes` is the pattern byte at phase `(phase + k) % PERIOD`;
@@ -76,7 +91,12 @@ pub fn at_phase(phase: usize, len: usize) -> &'static [u8] {
 /// slice of the table.
 #[inline]
 pub fn phase_of(bytes: &[u8]) -> Option<usize> {
-    static_phase(bytes, TABLE.get()?)
+    let start = table_offset(bytes, TABLE.get()?)?;
+    Some(if start >= PERIOD {
+        start - PERIOD
+    } else {
+        start
+    })
 }
 
 /// `bytes` as the `'static` slice of the table they are, when they are
@@ -87,16 +107,6 @@ pub fn as_static(bytes: &[u8]) -> Option<&'static [u8]> {
     let table: &'static [u8] = TABLE.get()?;
     let start = table_offset(bytes, table)?;
     Some(&table[start..start + bytes.len()])
-}
-
-#[inline]
-fn static_phase(bytes: &[u8], table: &[u8]) -> Option<usize> {
-    let start = table_offset(bytes, table)?;
-    Some(if start >= PERIOD {
-        start - PERIOD
-    } else {
-        start
-    })
 }
 
 /// Where in `table` the non-empty `bytes` start, if they lie within it.
@@ -166,6 +176,17 @@ mod tests {
         // By reference too: a slice of the table at the wrong phase.
         assert_eq!(first_mismatch(1000, slice(1000, 1460)), None);
         assert!(first_mismatch(1001, slice(1000, 1460)).is_some());
+    }
+
+    #[test]
+    fn chunks_cover_a_run_longer_than_a_slice_across_the_period() {
+        let start = PERIOD as u64 - 1000;
+        let joined: Vec<u8> = chunks_at_phase(PERIOD - 1000, 150_000)
+            .flat_map(|c| c.iter().copied())
+            .collect();
+        let want: Vec<u8> = (start..start + 150_000).map(byte).collect();
+        assert_eq!(joined, want);
+        assert_eq!(chunks_at_phase(5, 0).count(), 0);
     }
 
     #[test]

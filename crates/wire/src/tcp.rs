@@ -1012,8 +1012,9 @@ pub fn emit_ipv4_tcp_offload_vec(ip: &Ipv4Repr, tcp: &TcpRepr, out: &mut Vec<u8>
 
 /// The headers of [`emit_ipv4_tcp_offload_vec`]'s packet for a segment
 /// whose payload is `payload_len` bytes kept elsewhere (`tcp.payload` is
-/// not read): a packet whose payload is a reference into the sender's
-/// buffer, as a NIC gathers it (scatter-gather DMA). The headers and then
+/// not read): a packet whose payload is kept by reference (the bulk
+/// pattern's table, see [`crate::pattern`]), as a NIC gathers it
+/// (scatter-gather DMA). The headers and then
 /// the payload are the bytes [`emit_ipv4_tcp_offload_vec`] writes. Returns
 /// the whole packet's length, or 0 (and an empty vector) if it does not
 /// fit IPv4.
@@ -1150,8 +1151,8 @@ fn parse_fast_or<'a, const VERIFY_IP: bool>(
 /// [`parse_ipv4_tcp_emitted`] for a packet that may be kept in two parts:
 /// `header`, exactly its IPv4 and TCP headers as
 /// [`emit_ipv4_tcp_offload_headers_vec`] wrote them, and `payload`, the
-/// rest of its bytes, kept elsewhere (a reference into the sender's
-/// buffer). The result is what [`parse_ipv4_tcp_emitted`] gives for the
+/// rest of its bytes, kept elsewhere (a slice of the bulk pattern's
+/// table). The result is what [`parse_ipv4_tcp_emitted`] gives for the
 /// two joined, its payload borrowed from `payload`. With an empty
 /// `payload` this is [`parse_ipv4_tcp_emitted`] of `header` (one function
 /// for both, so that a caller holds one copy of the parser's code). In
